@@ -1,0 +1,146 @@
+#include "engine/linear_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+namespace sr::engine {
+
+void softmax(float* v, size_t n, float temperature) {
+  const float inv_t = temperature > 0 ? 1.0f / temperature : 1.0f;
+  float mx = -INFINITY;
+  for (size_t i = 0; i < n; ++i) mx = std::max(mx, v[i] * inv_t);
+  float sum = 0;
+  for (size_t i = 0; i < n; ++i) {
+    v[i] = std::exp(v[i] * inv_t - mx);
+    sum += v[i];
+  }
+  for (size_t i = 0; i < n; ++i) v[i] /= sum;
+}
+
+void LinearModel::logits(std::span<const uint32_t> feats, float* out) const {
+  const size_t c = num_classes();
+  for (size_t k = 0; k < c; ++k) out[k] = 0;
+  const uint32_t mask = static_cast<uint32_t>(num_buckets() - 1);
+  for (uint32_t f : feats) {
+    const uint32_t row = f & mask;  // mask again: a bucket id can never index past the table
+    const float s = row_scale[row];
+    const int8_t* w = weights.data() + size_t{row} * c;
+    for (size_t k = 0; k < c; ++k) out[k] += s * static_cast<float>(w[k]);
+  }
+  const float norm = feats.empty() ? 0.0f : 1.0f / std::sqrt(static_cast<float>(feats.size()));
+  for (size_t k = 0; k < c; ++k) out[k] = out[k] * norm + bias[k];
+}
+
+void LinearModel::probabilities(std::span<const uint32_t> feats, float* out) const {
+  logits(feats, out);
+  softmax(out, num_classes(), temperature);
+}
+
+size_t LinearModel::decide(const float* probs) const {
+  if (positive_class >= 0 && num_classes() == 2) {
+    const size_t pos = static_cast<size_t>(positive_class);
+    return probs[pos] >= threshold ? pos : 1 - pos;
+  }
+  return static_cast<size_t>(std::max_element(probs, probs + num_classes()) - probs);
+}
+
+LinearTrainer::LinearTrainer(const FeatureConfig& features, size_t num_classes)
+    : features_(features),
+      classes_(num_classes),
+      bias_(num_classes, 0.0f),
+      weights_((size_t{1} << features.bucket_bits) * num_classes, 0.0f) {}
+
+void LinearTrainer::logits(std::span<const uint32_t> feats, float* out) const {
+  for (size_t k = 0; k < classes_; ++k) out[k] = 0;
+  for (uint32_t f : feats) {
+    const float* w = weights_.data() + size_t{f} * classes_;
+    for (size_t k = 0; k < classes_; ++k) out[k] += w[k];
+  }
+  const float norm = feats.empty() ? 0.0f : 1.0f / std::sqrt(static_cast<float>(feats.size()));
+  for (size_t k = 0; k < classes_; ++k) out[k] = out[k] * norm + bias_[k];
+}
+
+void LinearTrainer::train(const std::vector<TrainExample>& examples, const TrainConfig& config) {
+  std::vector<size_t> order(examples.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(config.seed);
+  std::vector<float> p(classes_);
+  const double total = static_cast<double>(examples.size()) * std::max(1, config.epochs);
+  double done = 0;
+  double loss_sum = 0, loss_n = 0;
+  for (int epoch = 0; epoch < config.epochs; ++epoch) {
+    // Fisher-Yates with our own rng: std::shuffle's algorithm is unspecified,
+    // this keeps models bit-identical across standard libraries.
+    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
+    for (size_t idx : order) {
+      const TrainExample& ex = examples[idx];
+      const float lr = config.learning_rate * static_cast<float>(1.0 - done / total);
+      logits(ex.features, p.data());
+      softmax(p.data(), classes_, 1.0f);
+      loss_sum += -std::log(std::max(p[ex.label], 1e-12f));
+      loss_n += 1;
+      const float norm = ex.features.empty() ? 0.0f : 1.0f / std::sqrt(static_cast<float>(ex.features.size()));
+      for (size_t k = 0; k < classes_; ++k) {
+        // Gradient of cross-entropy wrt logit k, scaled by the example weight.
+        p[k] = (p[k] - (k == ex.label ? 1.0f : 0.0f)) * ex.weight * lr;
+        bias_[k] -= p[k] * 0.1f;  // slower bias: it sees every example
+      }
+      for (uint32_t f : ex.features) {
+        float* w = weights_.data() + size_t{f} * classes_;
+        for (size_t k = 0; k < classes_; ++k) w[k] -= p[k] * norm;
+      }
+      done += 1;
+      if (config.on_progress && (static_cast<uint64_t>(done) % 512 == 0 || done == total)) {
+        config.on_progress(done / total, loss_sum / std::max(1.0, loss_n));
+        loss_sum = loss_n = 0;
+      }
+    }
+  }
+}
+
+LinearModel LinearTrainer::quantize(std::vector<std::string> labels) const {
+  LinearModel m;
+  m.features = features_;
+  m.labels = std::move(labels);
+  m.bias = bias_;
+  const size_t buckets = size_t{1} << features_.bucket_bits;
+  m.row_scale.assign(buckets, 0.0f);
+  m.weights.assign(buckets * classes_, 0);
+  for (size_t r = 0; r < buckets; ++r) {
+    const float* w = weights_.data() + r * classes_;
+    float mx = 0;
+    for (size_t k = 0; k < classes_; ++k) mx = std::max(mx, std::fabs(w[k]));
+    if (mx == 0) continue;
+    const float scale = mx / 127.0f;
+    m.row_scale[r] = scale;
+    for (size_t k = 0; k < classes_; ++k) {
+      m.weights[r * classes_ + k] = static_cast<int8_t>(std::lround(std::clamp(w[k] / scale, -127.0f, 127.0f)));
+    }
+  }
+  return m;
+}
+
+float fit_temperature(std::span<const float> logits, std::span<const uint32_t> labels, size_t classes) {
+  if (labels.empty()) return 1.0f;
+  float best_t = 1.0f;
+  double best_nll = INFINITY;
+  std::vector<float> p(classes);
+  for (int i = 0; i <= 120; ++i) {
+    const float t = std::exp(std::log(0.05f) + (std::log(20.0f) - std::log(0.05f)) * static_cast<float>(i) / 120.0f);
+    double nll = 0;
+    for (size_t n = 0; n < labels.size(); ++n) {
+      std::copy_n(logits.data() + n * classes, classes, p.data());
+      softmax(p.data(), classes, t);
+      nll -= std::log(std::max(p[labels[n]], 1e-12f));
+    }
+    if (nll < best_nll) {
+      best_nll = nll;
+      best_t = t;
+    }
+  }
+  return best_t;
+}
+
+}  // namespace sr::engine

@@ -1,0 +1,83 @@
+#pragma once
+// A linear classifier over hashed sparse features (fastText-style n-grams,
+// without the low-rank bottleneck: for 2-14 classes a full bucket x class table
+// is as cheap at inference and learns rarer n-grams better). The input vector
+// is the bag of feature occurrences scaled by 1/sqrt(n), so short and long
+// prompts produce logits on the same scale. Weights are int8 with one float
+// scale per bucket row; probabilities are temperature-calibrated.
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/tokenizer.h"
+
+namespace sr::engine {
+
+//! The inference model, exactly what the model file holds.
+struct LinearModel {
+  FeatureConfig features;
+  std::vector<std::string> labels;
+  float temperature = 1.0f;      //!< softmax(logits / temperature), fitted on held-out data
+  float threshold = 0.5f;        //!< binary decision threshold on P(positive_class)
+  int32_t positive_class = -1;   //!< index of the positive class, -1 = argmax decision
+  std::vector<float> bias;       //!< [classes]
+  std::vector<float> row_scale;  //!< [buckets], dequantisation scale of each row
+  std::vector<int8_t> weights;   //!< [buckets * classes], row-major by bucket
+
+  size_t num_classes() const { return labels.size(); }
+  size_t num_buckets() const { return size_t{1} << features.bucket_bits; }
+
+  //! Raw logits (before temperature) for the given bucket ids; out has num_classes() floats.
+  void logits(std::span<const uint32_t> features, float* out) const;
+  //! Calibrated class probabilities; out has num_classes() floats.
+  void probabilities(std::span<const uint32_t> features, float* out) const;
+  //! The decided class: argmax, or for binary models with a positive class,
+  //! positive iff P(positive) >= threshold.
+  size_t decide(const float* probs) const;
+};
+
+//! In-place softmax of logits / temperature.
+void softmax(float* values, size_t n, float temperature);
+
+//! One training example: bucket ids (from extract_features), class, weight.
+struct TrainExample {
+  std::vector<uint32_t> features;
+  uint32_t label = 0;
+  float weight = 1.0f;
+};
+
+//! Options of LinearTrainer::train.
+struct TrainConfig {
+  int epochs = 5;
+  float learning_rate = 0.5f;  //!< decays linearly to 0 over all epochs
+  uint64_t seed = 42;          //!< shuffling order; same seed + data = same model
+  //! Called every few hundred examples with progress in [0,1] and the running loss.
+  std::function<void(double progress, double loss)> on_progress;
+};
+
+//! Float weights during training; quantize() produces the inference model.
+class LinearTrainer {
+ public:
+  LinearTrainer(const FeatureConfig& features, size_t num_classes);
+
+  //! Plain SGD on softmax cross-entropy, sparse updates of touched rows only.
+  void train(const std::vector<TrainExample>& examples, const TrainConfig& config);
+  //! Logits with the float weights.
+  void logits(std::span<const uint32_t> features, float* out) const;
+  //! int8 weights with a per-row scale; labels and calibration filled by the caller.
+  LinearModel quantize(std::vector<std::string> labels) const;
+
+ private:
+  FeatureConfig features_;
+  size_t classes_;
+  std::vector<float> bias_;
+  std::vector<float> weights_;
+};
+
+//! Temperature minimising the negative log-likelihood of `labels` given
+//! `logits` (row-major, n x classes); grid search in log space, deterministic.
+float fit_temperature(std::span<const float> logits, std::span<const uint32_t> labels, size_t classes);
+
+}  // namespace sr::engine
