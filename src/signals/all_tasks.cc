@@ -4,6 +4,7 @@
 
 #include "signals/domain.h"
 #include "signals/jailbreak.h"
+#include "signals/language.h"
 
 namespace sr::signals {
 namespace {
@@ -12,6 +13,7 @@ namespace {
 constexpr TaskEntry kTasks[] = {
     {"domain", "classifier", load_domain_classifier, nullptr, train_domain, eval_domain},
     {"jailbreak", "classifier", load_jailbreak_classifier, nullptr, train_jailbreak, eval_jailbreak},
+    {"language", "classifier", load_language_classifier, nullptr, nullptr, eval_language},
 };
 
 }  // namespace
