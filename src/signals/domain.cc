@@ -1,20 +1,287 @@
 #include "signals/domain.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <map>
+
+#include "engine/hashing.h"
+#include "engine/model_file.h"
+#include "signals/text_classifier.h"
 
 namespace sr::signals {
+namespace {
 
-// Placeholder until the trained model lands; keeps the task table linkable.
+constexpr std::string_view kTask = "domain";
+// Math is 57 % of domain_dev (GSM8K + MATH); this many math rows are kept for
+// training (chosen by hash) so the other 13 classes are not drowned out.
+constexpr size_t kMaxMathRows = 2500;
+
+engine::FeatureConfig domain_features() {
+  engine::FeatureConfig f;
+  f.bucket_bits = 17;  // 2^17 x 14 int8 + scales = 2.3 MB
+  f.char_min = 3;
+  f.char_max = 5;
+  f.word_bigrams = 1;
+  f.head_bytes = 4096;  // exam questions and chat prompts are short; the head carries the topic
+  f.tail_bytes = 1024;
+  return f;
+}
+
+std::vector<std::string_view> split_words(std::string_view s) {
+  std::vector<std::string_view> words;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r')) ++i;
+    size_t j = i;
+    while (j < s.size() && !(s[j] == ' ' || s[j] == '\n' || s[j] == '\t' || s[j] == '\r')) ++j;
+    if (j > i) words.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return words;
+}
+
+std::string join_words(const std::vector<std::string_view>& w, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n && i < w.size(); ++i) {
+    if (i) out += ' ';
+    out += w[i];
+  }
+  return out;
+}
+
+// Cuts at the first multiple-choice option marker ("\nA." / "(A)" followed by a "(B)"/"\nB.").
+std::string strip_options(std::string_view text) {
+  for (std::string_view a : {"\nA.", "\nA)", "(A)", "\n(A)", "\na)", "(a)"}) {
+    const size_t pos = text.find(a);
+    if (pos == std::string_view::npos || pos < 10) continue;
+    std::string b(a);
+    for (char& c : b) {
+      if (c == 'A') c = 'B';
+      if (c == 'a') c = 'b';
+    }
+    if (text.find(b, pos) != std::string_view::npos) return std::string(text.substr(0, pos));
+  }
+  return {};
+}
+
+// The last sentence: exam stems put context first and the question last.
+std::string last_sentence(std::string_view text) {
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\n')) text.remove_suffix(1);
+  if (text.size() < 2) return {};
+  size_t end = text.size() - 1;
+  size_t pos = std::string_view::npos;
+  for (size_t i = end; i-- > 0;) {
+    const char c = text[i];
+    if ((c == '.' || c == '?' || c == '!' || c == '\n') && i + 1 < text.size() && (text[i + 1] == ' ' || c == '\n')) {
+      pos = i + 1;
+      break;
+    }
+  }
+  if (pos == std::string_view::npos) return {};
+  std::string_view s = text.substr(pos);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n')) s.remove_prefix(1);
+  if (split_words(s).size() < 3) return {};
+  return std::string(s);
+}
+
+constexpr std::string_view kWrappers[] = {
+    "can you help me with this: ", "quick question: ", "explain ", "hey, ", "i need help understanding ",
+    "please answer: ", "so ", "tell me ", "help: ", "i was wondering ",
+};
+
+// Loads rows with `category` mapped onto the 14 labels (unknown labels dropped).
+Result<std::vector<LabeledText>> read_domain(const std::string& path, size_t* skipped) {
+  const auto& labels = domain_labels();
+  return read_labeled_jsonl(path, "category", [&](std::string_view raw) -> std::optional<std::string> {
+    if (std::find(labels.begin(), labels.end(), raw) == labels.end()) return std::nullopt;
+    return std::string(raw);
+  }, skipped);
+}
+
+uint32_t label_index(std::string_view label) {
+  const auto& labels = domain_labels();
+  return static_cast<uint32_t>(std::find(labels.begin(), labels.end(), label) - labels.begin());
+}
+
+EvalReport evaluate(const TextClassifier& clf, const std::vector<std::string>& texts, const std::vector<uint32_t>& gold) {
+  std::vector<uint32_t> pred;
+  pred.reserve(texts.size());
+  for (const auto& t : texts) pred.push_back(label_index(clf.classify(t).label));
+  return make_report(domain_labels(), gold, pred);
+}
+
+}  // namespace
+
+const std::vector<std::string>& domain_labels() {
+  static const std::vector<std::string> kLabels = {
+      "biology", "business", "chemistry", "computer science", "economics", "engineering", "health",
+      "history", "law",      "math",      "other",            "philosophy", "physics",    "psychology"};
+  return kLabels;
+}
+
+std::vector<std::string> domain_augment(std::string_view text, uint64_t seed) {
+  std::vector<std::string> out;
+  const uint64_t h = engine::hash_bytes(text, seed);
+  std::string base(text);
+  if (std::string stripped = strip_options(text); !stripped.empty()) {
+    out.push_back(stripped);
+    base = stripped;
+  }
+  std::string stem = last_sentence(base);
+  if (!stem.empty() && stem != base) out.push_back(stem);
+  const auto words = split_words(base);
+  const size_t k = 3 + (h % 8);  // 3..10 words, like a terse chat prompt
+  std::string shortened;
+  if (words.size() > k + 2) {
+    shortened = join_words(words, k);
+    out.push_back(shortened);
+  }
+  // A chatty wrapper around the shortest faithful variant.
+  const std::string& core = !stem.empty() && stem.size() < 200 ? stem : (!shortened.empty() ? shortened : base);
+  if (core.size() < 300) out.push_back(std::string(kWrappers[(h >> 8) % std::size(kWrappers)]) + core);
+  return out;
+}
+
 Result<ClassifierPtr> load_domain_classifier(const std::string& model_dir) {
-  return fail(ErrorCode::kModelFile, "domain model not implemented yet");
+  auto clf = load_text_classifier(std::string(kTask), model_dir, domain_labels());
+  if (!clf) return tl::unexpected(clf.error());
+  return ClassifierPtr(std::move(*clf));
 }
-int train_domain(const TrainOptions&) {
-  std::fprintf(stderr, "domain: train not implemented yet\n");
-  return 1;
+
+int train_domain(const TrainOptions& options) {
+  size_t skipped = 0;
+  auto rows = read_domain(options.data_path, &skipped);
+  if (!rows) {
+    std::fprintf(stderr, "train domain: %s\n", rows.error().message.c_str());
+    return 1;
+  }
+  const auto& labels = domain_labels();
+  const size_t classes = labels.size();
+  std::fprintf(stderr, "train domain: %zu rows (%zu bad lines skipped)\n", rows->size(), skipped);
+
+  // Deterministic split, then cap math by hash so the choice does not depend on file order.
+  std::vector<const LabeledText*> train, calib, test;
+  std::vector<std::pair<uint64_t, const LabeledText*>> math;
+  for (const auto& r : *rows) {
+    switch (split_of(r.text)) {
+      case Split::kTest: test.push_back(&r); break;
+      case Split::kCalib: calib.push_back(&r); break;
+      case Split::kTrain:
+        if (r.label == "math") math.emplace_back(engine::hash_bytes(r.text, options.seed), &r);
+        else train.push_back(&r);
+        break;
+    }
+  }
+  std::sort(math.begin(), math.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (size_t i = 0; i < math.size() && i < kMaxMathRows; ++i) train.push_back(math[i].second);
+
+  std::vector<size_t> counts(classes, 0);
+  for (const auto* r : train) counts[label_index(r->label)]++;
+  std::vector<size_t> sorted = counts;
+  std::sort(sorted.begin(), sorted.end());
+  const double median = static_cast<double>(sorted[classes / 2]);
+  std::vector<float> class_weight(classes, 1.0f);
+  for (size_t k = 0; k < classes; ++k) {
+    if (counts[k] > 0) class_weight[k] = static_cast<float>(std::clamp(std::sqrt(median / counts[k]), 0.5, 2.0));
+  }
+
+  const engine::FeatureConfig features = domain_features();
+  engine::FeatureScratch fs;
+  std::vector<engine::TrainExample> examples;
+  auto add = [&](std::string_view text, uint32_t label, float weight) {
+    engine::extract_features(features, text, fs);
+    if (fs.features.empty()) return;
+    examples.push_back({fs.features, label, weight});
+  };
+  for (const auto* r : train) {
+    const uint32_t y = label_index(r->label);
+    add(r->text, y, class_weight[y]);
+    for (const auto& v : domain_augment(r->text, options.seed)) add(v, y, class_weight[y] * 0.7f);
+  }
+  std::fprintf(stderr, "train domain: %zu train rows -> %zu examples, %zu calibration, %zu test rows\n", train.size(),
+               examples.size(), calib.size(), test.size());
+
+  engine::LinearTrainer trainer(features, classes);
+  engine::TrainConfig tc;
+  tc.epochs = options.epochs > 0 ? options.epochs : 6;
+  tc.learning_rate = 0.8f;
+  tc.seed = options.seed;
+  if (options.progress) tc.on_progress = draw_progress;
+  trainer.train(examples, tc);
+
+  engine::LinearModel model = trainer.quantize(labels);
+  // Temperature on the calibration split: exam rows and their short variants,
+  // since both kinds of prompt will be scored at run time.
+  {
+    std::vector<float> logits;
+    std::vector<uint32_t> gold;
+    std::vector<float> l(classes);
+    auto push = [&](std::string_view text, uint32_t y) {
+      engine::extract_features(features, text, fs);
+      model.logits(fs.features, l.data());
+      logits.insert(logits.end(), l.begin(), l.end());
+      gold.push_back(y);
+    };
+    for (const auto* r : calib) {
+      const uint32_t y = label_index(r->label);
+      push(r->text, y);
+      for (const auto& v : domain_augment(r->text, options.seed + 1)) push(v, y);
+    }
+    model.temperature = engine::fit_temperature(logits, gold, classes);
+  }
+  std::fprintf(stderr, "train domain: temperature %.3f\n", model.temperature);
+
+  const std::string path = options.out_dir + "/" + std::string(kModelFileName);
+  if (auto saved = engine::save_linear_model(model, path); !saved) {
+    std::fprintf(stderr, "train domain: %s\n", saved.error().message.c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "train domain: wrote %s\n", path.c_str());
+
+  // Held-out report with the quantised model exactly as shipped.
+  TextClassifier clf(std::string(kTask), std::move(model));
+  std::vector<std::string> texts, short_texts;
+  std::vector<uint32_t> gold, short_gold;
+  for (const auto* r : test) {
+    texts.push_back(r->text);
+    gold.push_back(label_index(r->label));
+    const auto variants = domain_augment(r->text, options.seed + 2);
+    for (const auto& v : variants) {
+      short_texts.push_back(v);
+      short_gold.push_back(label_index(r->label));
+    }
+  }
+  print_report(stdout, "held-out test split (exam-style, bucket < 10)", evaluate(clf, texts, gold));
+  print_report(stdout, "held-out test split, chat-like variants (stem / truncated / wrapped)",
+               evaluate(clf, short_texts, short_gold));
+  return 0;
 }
-int eval_domain(const EvalOptions&) {
-  std::fprintf(stderr, "domain: eval not implemented yet\n");
-  return 1;
+
+int eval_domain(const EvalOptions& options) {
+  auto clf = load_text_classifier(std::string(kTask), options.model_dir, domain_labels());
+  if (!clf) {
+    std::fprintf(stderr, "eval domain: %s\n", clf.error().message.c_str());
+    return 1;
+  }
+  size_t skipped = 0;
+  auto rows = read_domain(options.data_path, &skipped);
+  if (!rows) {
+    std::fprintf(stderr, "eval domain: %s\n", rows.error().message.c_str());
+    return 1;
+  }
+  std::vector<std::string> texts;
+  std::vector<uint32_t> gold;
+  for (const auto& r : *rows) {
+    if (options.split == "test" && split_of(r.text) != Split::kTest) continue;
+    texts.push_back(r.text);
+    gold.push_back(label_index(r.label));
+  }
+  const TextClassifier& tc = **clf;
+  print_report(stdout, "domain: " + options.data_path + (options.split.empty() ? "" : " (split " + options.split + ")"),
+               evaluate(tc, texts, gold));
+  if (skipped) std::fprintf(stderr, "eval domain: %zu bad lines skipped\n", skipped);
+  return 0;
 }
 
 }  // namespace sr::signals

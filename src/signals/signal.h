@@ -70,6 +70,7 @@ struct TrainOptions {
 struct EvalOptions {
   std::string model_dir;   //!< "" = built-in model
   std::string data_path;
+  std::string split;       //!< "" = every row; "test" = only the task's own held-out test split
 };
 
 }  // namespace sr::signals
