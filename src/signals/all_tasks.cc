@@ -4,6 +4,7 @@
 
 #include "signals/domain.h"
 #include "signals/jailbreak.h"
+#include "signals/pii.h"
 #include "signals/language.h"
 
 namespace sr::signals {
@@ -14,6 +15,7 @@ constexpr TaskEntry kTasks[] = {
     {"domain", "classifier", load_domain_classifier, nullptr, train_domain, eval_domain},
     {"jailbreak", "classifier", load_jailbreak_classifier, nullptr, train_jailbreak, eval_jailbreak},
     {"language", "classifier", load_language_classifier, nullptr, nullptr, eval_language},
+    {"pii", "entities", nullptr, load_pii_recognizer, train_pii, eval_pii},
 };
 
 }  // namespace

@@ -1,0 +1,468 @@
+#include "signals/pii.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "base/paths.h"
+#include "signals/pii_patterns.h"
+#include "signals/pii_tagger.h"
+#include "signals/pii_types.h"
+
+namespace sr::signals {
+namespace pii {
+
+bool parse_entity_type(std::string_view name, EntityType* out) {
+  for (int i = 0; i < kNumEntityTypes; ++i) {
+    if (kEntityTypeNames[i] == name) {
+      *out = static_cast<EntityType>(i);
+      return true;
+    }
+  }
+  if (name == "GPE") return *out = EntityType::kLocation, true;
+  if (name == "ADDRESS") return *out = EntityType::kStreetAddress, true;
+  if (name == "PREFIX") return *out = EntityType::kTitle, true;
+  return false;
+}
+
+void Doc::build(std::string_view t, size_t max_bytes) {
+  text = t;
+  tokenize(t, max_bytes, &toks);
+  lower_arena.clear();
+  lower_off.clear();
+  lower_off.reserve(toks.size() + 1);
+  for (const Token& tok : toks) {
+    lower_off.push_back(static_cast<uint32_t>(lower_arena.size()));
+    lower_token(t, tok, &lower_arena);
+  }
+  lower_off.push_back(static_cast<uint32_t>(lower_arena.size()));
+}
+
+}  // namespace pii
+
+namespace {
+
+using pii::Candidate;
+using pii::Doc;
+using pii::EntityType;
+
+constexpr float kMinScore = 0.5f;
+
+// Picks a disjoint subset: validated detections first, then by score, then
+// longer spans; ties keep the earlier span (deterministic).
+void resolve(std::vector<Candidate>* cands) {
+  std::stable_sort(cands->begin(), cands->end(), [](const Candidate& a, const Candidate& b) {
+    if (a.validated != b.validated) return a.validated;
+    if (a.score != b.score) return a.score > b.score;
+    if (a.tok_end - a.tok_begin != b.tok_end - b.tok_begin) return a.tok_end - a.tok_begin > b.tok_end - b.tok_begin;
+    return a.tok_begin < b.tok_begin;
+  });
+  std::vector<Candidate> kept;
+  for (const Candidate& c : *cands) {
+    if (c.score < kMinScore || c.tok_end <= c.tok_begin) continue;
+    bool clash = false;
+    for (const Candidate& k : kept) {
+      if (c.tok_begin < k.tok_end && k.tok_begin < c.tok_end) {
+        clash = true;
+        break;
+      }
+    }
+    if (!clash) kept.push_back(c);
+  }
+  std::sort(kept.begin(), kept.end(), [](const Candidate& a, const Candidate& b) { return a.tok_begin < b.tok_begin; });
+  *cands = std::move(kept);
+}
+
+class PiiRecognizer final : public EntityRecognizer {
+ public:
+  explicit PiiRecognizer(std::optional<pii::TaggerModel> model) : model_(std::move(model)) {}
+
+  std::string_view task() const override { return "pii"; }
+
+  std::vector<Entity> recognize(std::string_view utf8) const override {
+    thread_local Doc doc;
+    thread_local std::vector<Candidate> cands;
+    doc.build(utf8, pii::kMaxScanBytes);
+    cands.clear();
+    pii::scan_structured(doc, &cands);
+    if (model_) pii::tag(*model_, doc, &cands);
+    resolve(&cands);
+    std::vector<Entity> out;
+    out.reserve(cands.size());
+    for (const Candidate& c : cands) {
+      const pii::Token& a = doc.toks[c.tok_begin];
+      const pii::Token& b = doc.toks[c.tok_end - 1];
+      Entity e;
+      e.type = std::string(pii::entity_type_name(c.type));
+      e.start = a.c0;
+      e.end = b.c1;
+      e.text = std::string(utf8.substr(a.b0, b.b1 - a.b0));
+      e.score = c.score;
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+ private:
+  std::optional<pii::TaggerModel> model_;
+};
+
+}  // namespace
+
+EntityRecognizerPtr make_pii_rules_only() { return std::make_unique<PiiRecognizer>(std::nullopt); }
+
+Result<EntityRecognizerPtr> load_pii_recognizer(const std::string& model_dir) {
+  std::string dir = model_dir.empty() ? sr::builtin_model_path("pii") : model_dir;
+  if (dir.empty()) return fail(ErrorCode::kModelFile, "pii: no built-in models directory found");
+  auto model = pii::load_tagger(dir + "/pii_tagger.bin");
+  if (!model) return tl::unexpected(model.error());
+  return EntityRecognizerPtr(std::make_unique<PiiRecognizer>(std::move(*model)));
+}
+
+// ---------------------------------------------------------------- data
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Span {
+  EntityType type;
+  int start, end;  // code points
+};
+struct Record {
+  std::string text;
+  std::vector<Span> spans;
+};
+
+// The held-out fifth: fixed, independent of --seed, so train and eval agree.
+bool is_heldout(const std::string& text) { return pii::fnv1a(text) % 5 == 0; }
+
+Result<std::vector<Record>> load_json_records(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return fail(ErrorCode::kIo, "pii: cannot open " + path);
+  nlohmann::json j;
+  try {
+    f >> j;
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::kIo, "pii: " + path + ": " + e.what());
+  }
+  if (!j.is_array()) return fail(ErrorCode::kIo, "pii: " + path + ": expected a JSON array of records");
+  std::vector<Record> out;
+  for (const auto& r : j) {
+    if (!r.contains("full_text") || !r["full_text"].is_string()) continue;
+    Record rec;
+    rec.text = r["full_text"].get<std::string>();
+    if (r.contains("spans") && r["spans"].is_array()) {
+      for (const auto& s : r["spans"]) {
+        EntityType t;
+        if (!s.contains("entity_type") || !pii::parse_entity_type(s["entity_type"].get<std::string>(), &t)) continue;
+        rec.spans.push_back({t, s.value("start_position", 0), s.value("end_position", 0)});
+      }
+    }
+    out.push_back(std::move(rec));
+  }
+  return out;
+}
+
+// Records of `data_path`: a directory (the two Presidio files) or one JSON file.
+Result<std::vector<Record>> load_records(const std::string& data_path, std::string* templates_dir) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  if (fs::is_directory(data_path, ec)) {
+    for (const char* name : {"synth_dataset_v2.json", "generated_large.json"}) {
+      fs::path p = fs::path(data_path) / name;
+      if (fs::exists(p, ec)) files.push_back(p.string());
+    }
+    *templates_dir = (fs::path(data_path) / "presidio_templates").string();
+  } else {
+    files.push_back(data_path);
+    *templates_dir = (fs::path(data_path).parent_path() / "presidio_templates").string();
+  }
+  if (files.empty()) return fail(ErrorCode::kIo, "pii: no data files in " + data_path);
+  std::vector<Record> all;
+  for (const auto& f : files) {
+    auto r = load_json_records(f);
+    if (!r) return tl::unexpected(r.error());
+    all.insert(all.end(), std::make_move_iterator(r->begin()), std::make_move_iterator(r->end()));
+  }
+  return all;
+}
+
+// Splits one CSV line (double-quoted fields, "" escapes).
+std::vector<std::string> split_csv(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool q = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (q) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        cur += '"', ++i;
+      } else if (c == '"') {
+        q = false;
+      } else {
+        cur += c;
+      }
+    } else if (c == '"') {
+      q = true;
+    } else if (c == ',') {
+      out.push_back(std::move(cur)), cur.clear();
+    } else if (c != '\r') {
+      cur += c;
+    }
+  }
+  out.push_back(std::move(cur));
+  return out;
+}
+
+// Adds every word of `phrase` (lower-cased, tokenised like requests) with `bits`.
+void add_words(pii::Gazetteer* g, std::string_view phrase, uint16_t bits) {
+  Doc d;
+  d.build(phrase, phrase.size());
+  for (int i = 0; i < d.size(); ++i) {
+    if (d.toks[i].kind == pii::TokenKind::kWord || d.toks[i].kind == pii::TokenKind::kMixed) {
+      g->add(pii::fnv1a(d.lower(i)), bits);
+    }
+  }
+}
+
+// Gazetteers from the Presidio generator tables (see models/pii/README.md for licenses).
+pii::Gazetteer build_gazetteer(const std::string& dir) {
+  pii::Gazetteer g;
+  for (const char* t : {"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mx", "rev", "lord", "lady"}) {
+    g.add(pii::fnv1a(t), pii::kGazTitle);
+  }
+  for (const char* s : {"street", "st", "avenue", "ave", "road", "rd", "drive", "dr", "lane", "ln", "boulevard",
+                        "blvd", "court", "ct", "way", "place", "pl", "square", "apt", "suite", "unit", "floor",
+                        "box", "po", "terrace", "highway", "hwy", "parkway", "circle", "trail"}) {
+    g.add(pii::fnv1a(s), pii::kGazStreet);
+  }
+  std::ifstream f(dir + "/FakeNameGenerator.com_3000.csv");
+  std::string line;
+  std::vector<std::string> header;
+  auto col = [&](const std::vector<std::string>& row, std::string_view name) -> std::string {
+    for (size_t i = 0; i < header.size() && i < row.size(); ++i) {
+      if (header[i] == name || (i == 0 && header[i].size() > 3 && header[i].substr(3) == name)) return row[i];
+    }
+    return {};
+  };
+  if (std::getline(f, line)) header = split_csv(line);
+  while (std::getline(f, line)) {
+    auto row = split_csv(line);
+    add_words(&g, col(row, "GivenName"), pii::kGazFirstName);
+    add_words(&g, col(row, "Surname"), pii::kGazLastName);
+    add_words(&g, col(row, "MothersMaiden"), pii::kGazLastName);
+    add_words(&g, col(row, "City"), pii::kGazCity);
+    add_words(&g, col(row, "CountryFull"), pii::kGazCountry);
+    add_words(&g, col(row, "StateFull"), pii::kGazState);
+    add_words(&g, col(row, "Occupation"), pii::kGazOccupation);
+    add_words(&g, col(row, "Company"), pii::kGazCompany);
+    add_words(&g, col(row, "Title"), pii::kGazTitle);
+    // Street words only (no numbers): "Avenida", "Noruega", "Koskikatu".
+    add_words(&g, col(row, "StreetAddress"), pii::kGazStreet);
+  }
+  std::ifstream c(dir + "/companies_and_organizations.csv");
+  std::getline(c, line);
+  while (std::getline(c, line)) add_words(&g, line, pii::kGazCompany);
+  std::ifstream n(dir + "/nationalities.csv");
+  std::getline(n, line);
+  while (std::getline(n, line)) {
+    auto row = split_csv(line);
+    if (row.size() >= 5) {
+      add_words(&g, row[0], pii::kGazCountry);
+      for (int k = 1; k < 5; ++k) add_words(&g, row[k], pii::kGazNationality);
+    }
+  }
+  std::ifstream r(dir + "/religions.csv");
+  std::getline(r, line);
+  while (std::getline(r, line)) add_words(&g, line, pii::kGazNationality);
+  return g;
+}
+
+// Types the tagger learns; the validated ones (cards, IBAN, SSN, e-mail, IP,
+// domains) are left to the rules.
+const std::vector<EntityType> kTaggerTypes = {
+    EntityType::kPerson,   EntityType::kLocation, EntityType::kOrganization, EntityType::kStreetAddress,
+    EntityType::kNrp,      EntityType::kTitle,    EntityType::kDateTime,     EntityType::kAge,
+    EntityType::kZip,      EntityType::kPhone,    EntityType::kDriverLicense};
+
+// Token tags for a record: a token overlapping a span gets its type (B on the first).
+pii::TaggedDoc to_tagged(const Record& r, const std::vector<EntityType>& types) {
+  pii::TaggedDoc td;
+  td.text = r.text;
+  Doc d;
+  d.build(r.text, pii::kMaxScanBytes);
+  td.tags.assign(d.size(), 0);
+  for (const Span& s : r.spans) {
+    auto it = std::find(types.begin(), types.end(), s.type);
+    if (it == types.end()) continue;
+    int k = static_cast<int>(it - types.begin());
+    bool first = true;
+    for (int i = 0; i < d.size(); ++i) {
+      if (d.toks[i].c1 <= s.start || d.toks[i].c0 >= s.end) continue;
+      if (td.tags[i] != 0) break;  // overlapping gold spans: keep the first
+      td.tags[i] = static_cast<uint8_t>(first ? 1 + 2 * k : 2 + 2 * k);
+      first = false;
+    }
+  }
+  return td;
+}
+
+// Gold spans trimmed of surrounding white space (the tokenizer never emits it).
+std::vector<Span> trimmed_gold(const Record& r) {
+  std::vector<Span> out;
+  Doc d;
+  d.build(r.text, pii::kMaxScanBytes);
+  for (Span s : r.spans) {
+    int b = -1, e = -1;
+    for (int i = 0; i < d.size(); ++i) {
+      if (d.toks[i].c1 <= s.start || d.toks[i].c0 >= s.end) continue;
+      if (b < 0) b = d.toks[i].c0;
+      e = d.toks[i].c1;
+    }
+    if (b < 0) continue;
+    out.push_back({s.type, std::max(b, s.start), std::min(e, s.end)});
+  }
+  return out;
+}
+
+}  // namespace
+
+int train_pii(const TrainOptions& options) {
+  std::string tdir;
+  auto recs = load_records(options.data_path, &tdir);
+  if (!recs) {
+    std::fprintf(stderr, "%s\n", recs.error().message.c_str());
+    return 1;
+  }
+  std::vector<pii::TaggedDoc> docs;
+  for (const Record& r : *recs) {
+    if (!is_heldout(r.text)) docs.push_back(to_tagged(r, kTaggerTypes));
+  }
+  pii::Gazetteer gaz = build_gazetteer(tdir);
+  std::fprintf(stderr, "pii: %zu training records (of %zu), %zu gazetteer words from %s\n", docs.size(),
+               recs->size(), gaz.size(), tdir.c_str());
+  pii::TrainConfig cfg;
+  cfg.epochs = options.epochs > 0 ? options.epochs : 12;
+  cfg.seed = options.seed;
+  cfg.progress = options.progress;
+  pii::TaggerModel m = pii::train_tagger(docs, kTaggerTypes, std::move(gaz), cfg);
+  std::error_code ec;
+  fs::create_directories(options.out_dir, ec);
+  std::string path = options.out_dir + "/pii_tagger.bin";
+  auto ok = pii::save_tagger(m, path);
+  if (!ok) {
+    std::fprintf(stderr, "%s\n", ok.error().message.c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "pii: wrote %s\n", path.c_str());
+  return 0;
+}
+
+namespace {
+
+using Counts = std::map<std::string, std::array<long, 3>>;  // type -> tp, fp, fn
+
+// Prints one precision/recall/F1 table; returns micro F1.
+double print_table(const char* title, const Counts& c) {
+  long tp = 0, fp = 0, fn = 0;
+  double macro = 0;
+  int types = 0;
+  std::printf("%s\n", title);
+  std::printf("%-18s %6s %6s %6s %7s %7s %7s\n", "type", "tp", "fp", "fn", "prec", "recall", "f1");
+  for (const auto& [type, x] : c) {
+    double p = x[0] + x[1] ? double(x[0]) / (x[0] + x[1]) : 0, r = x[0] + x[2] ? double(x[0]) / (x[0] + x[2]) : 0;
+    double f = p + r > 0 ? 2 * p * r / (p + r) : 0;
+    std::printf("%-18s %6ld %6ld %6ld %7.3f %7.3f %7.3f\n", type.c_str(), x[0], x[1], x[2], p, r, f);
+    tp += x[0], fp += x[1], fn += x[2];
+    if (x[0] + x[2] > 0) macro += f, ++types;
+  }
+  double p = tp + fp ? double(tp) / (tp + fp) : 0, r = tp + fn ? double(tp) / (tp + fn) : 0;
+  double micro = p + r > 0 ? 2 * p * r / (p + r) : 0.0;
+  std::printf("%-18s %6ld %6ld %6ld %7.3f %7.3f %7.3f\n", "micro", tp, fp, fn, p, r, micro);
+  std::printf("macro_f1 %.3f (over %d types with gold spans)\n\n", types ? macro / types : 0.0, types);
+  return micro;
+}
+
+// Type of each word token (punctuation excluded) under a span list; "" = none.
+std::vector<std::string> token_types(const Doc& d, const std::vector<std::tuple<std::string, int, int>>& spans) {
+  std::vector<std::string> out(d.size());
+  for (const auto& [type, b, e] : spans) {
+    for (int i = 0; i < d.size(); ++i) {
+      if (d.toks[i].c1 > b && d.toks[i].c0 < e && out[i].empty()) out[i] = type;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+int eval_pii(const EvalOptions& options) {
+  std::string tdir;
+  auto recs = load_records(options.data_path, &tdir);
+  if (!recs) {
+    std::fprintf(stderr, "%s\n", recs.error().message.c_str());
+    return 1;
+  }
+  auto rec = load_pii_recognizer(options.model_dir);
+  if (!rec) {
+    std::fprintf(stderr, "%s\n", rec.error().message.c_str());
+    return 1;
+  }
+  Counts span_c, tok_c;
+  size_t n = 0;
+  const char* dump = std::getenv("SR_PII_EVAL_DUMP");
+  for (const Record& r : *recs) {
+    if (!is_heldout(r.text)) continue;
+    ++n;
+    std::set<std::tuple<std::string, int, int>> gold, pred;
+    for (const Span& s : trimmed_gold(r)) gold.insert({std::string(pii::entity_type_name(s.type)), s.start, s.end});
+    for (const Entity& e : (*rec)->recognize(r.text)) pred.insert({e.type, e.start, e.end});
+    for (const auto& g : gold) ++span_c[std::get<0>(g)][pred.count(g) ? 0 : 2];
+    for (const auto& p : pred) {
+      if (!gold.count(p)) ++span_c[std::get<0>(p)][1];
+    }
+    // Token level (as presidio-research's evaluator): each word token's type.
+    Doc d;
+    d.build(r.text, pii::kMaxScanBytes);
+    auto gt = token_types(d, {gold.begin(), gold.end()});
+    auto pt = token_types(d, {pred.begin(), pred.end()});
+    for (int i = 0; i < d.size(); ++i) {
+      if (d.toks[i].kind == pii::TokenKind::kPunct) continue;
+      if (!gt[i].empty() && gt[i] == pt[i]) {
+        ++tok_c[gt[i]][0];
+      } else {
+        if (!gt[i].empty()) ++tok_c[gt[i]][2];
+        if (!pt[i].empty()) ++tok_c[pt[i]][1];
+      }
+    }
+    // SR_PII_EVAL_DUMP=TYPE prints the records where TYPE was wrong (error analysis).
+    if (dump && gold != pred) {
+      bool hit = false;
+      for (const auto& g : gold) hit |= std::get<0>(g) == dump && !pred.count(g);
+      for (const auto& p : pred) hit |= std::get<0>(p) == dump && !gold.count(p);
+      if (hit) {
+        std::printf("TEXT %s\n", r.text.c_str());
+        for (const auto& g : gold) {
+          if (!pred.count(g)) std::printf("  miss %s [%d,%d)\n", std::get<0>(g).c_str(), std::get<1>(g), std::get<2>(g));
+        }
+        for (const auto& p : pred) {
+          if (!gold.count(p)) std::printf("  extra %s [%d,%d)\n", std::get<0>(p).c_str(), std::get<1>(p), std::get<2>(p));
+        }
+      }
+    }
+  }
+  std::printf("pii eval on %zu held-out records of %s\n\n", n, options.data_path.c_str());
+  print_table("== exact span match (type, start, end) ==", span_c);
+  print_table("== token level (word tokens, as presidio-research) ==", tok_c);
+  return 0;
+}
+
+}  // namespace sr::signals
