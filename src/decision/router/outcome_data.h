@@ -1,0 +1,51 @@
+#pragma once
+// Outcome data for training and evaluating routers: prompts with the measured
+// quality of each model. Reads the RouteLLM strong/weak files (JSON Lines,
+// optionally .gz, fields prompt|text, strong, weak, subject) and the N-model
+// file (JSON array of {question, scores{model: score}, cluster_id}).
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace sr::router {
+
+struct Example {
+  std::string text;
+  std::string group;             // subject / source; used by the domain prior
+  std::vector<float> quality;    // one entry per OutcomeSet::models
+};
+
+struct OutcomeSet {
+  std::vector<std::string> models;
+  int strong = -1;  // index into models for strong/weak data, else -1
+  int weak = -1;
+  std::vector<Example> rows;
+  bool pairwise() const { return strong >= 0 && weak >= 0; }
+};
+
+//! Whole file as a string; gzip is decompressed transparently.
+Result<std::string> read_maybe_gz(const std::string& path);
+//! Every prompt listed in a contaminated_prompts.json ({"name": [prompts]}).
+Result<std::set<std::string>> load_contaminated(const std::string& path);
+//! Loads one outcome file, dropping rows whose text is in `drop`.
+//! `default_group` names rows without a subject (e.g. "gsm8k").
+Result<OutcomeSet> load_outcomes(const std::string& path, const std::set<std::string>& drop,
+                                 const std::string& default_group);
+//! load_outcomes() with defaults for the shared data layout: prompts listed in
+//! `contaminated` are dropped ("" = contaminated_prompts.json beside the file,
+//! when present), and the default group is the file name up to its first '_'.
+Result<OutcomeSet> load_outcome_file(const std::string& path, const std::string& contaminated = "");
+
+//! Appends b to a; the model lists must match.
+Result<bool> merge_into(OutcomeSet& a, const OutcomeSet& b);
+
+//! Held-out membership by a hash of the prompt text, so duplicates never
+//! straddle the split and every tool agrees on it without a split file.
+bool in_holdout(const std::string& text, int holdout_percent);
+//! Rows in the train (holdout=false) or held-out (true) part.
+OutcomeSet split_part(const OutcomeSet& s, int holdout_percent, bool holdout);
+
+}  // namespace sr::router
