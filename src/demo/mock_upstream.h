@@ -51,6 +51,8 @@ struct RecordedRequest {
   std::string body;
 };
 
+//! start() and stop() belong to one owning thread; everything else may be
+//! called from any thread while the mock runs.
 class MockUpstream {
  public:
   explicit MockUpstream(MockOptions options);
