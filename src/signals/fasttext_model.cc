@@ -453,6 +453,14 @@ Result<std::unique_ptr<const FastTextModel>> FastTextLoader::load(std::string_vi
   // internal nodes n..2n-2, merging the two cheapest of leaf/internal queues).
   if (md.args_.loss == FastTextLoss::kHierarchicalSoftmax) {
     const int32_t n = nlabels;
+    // fastText's unbuilt nodes hold a 1e15 sentinel; counts summing past it
+    // would make the merge pick unbuilt nodes (a cyclic "tree").
+    int64_t total = 0;
+    for (int64_t cnt : label_counts) {
+      total += cnt;
+      if (cnt >= int64_t(1e15) || total >= int64_t(1e15))
+        return tl::unexpected(c.error("label counts too large for hierarchical softmax"));
+    }
     std::vector<int64_t> count(size_t(2 * n - 1), int64_t(1e15));
     for (int32_t i = 0; i < n; ++i) count[size_t(i)] = label_counts[size_t(i)];
     md.tree_left_.assign(size_t(2 * n - 1), -1);
@@ -464,6 +472,8 @@ Result<std::unique_ptr<const FastTextModel>> FastTextLoader::load(std::string_vi
         if (leaf >= 0 && count[size_t(leaf)] < count[size_t(node)]) p = leaf--;
         else p = node++;
       }
+      if (pick[0] >= i || pick[1] >= i)  // cannot happen with the counts checked above
+        return tl::unexpected(c.error("hierarchical softmax tree is malformed"));
       md.tree_left_[size_t(i)] = pick[0];
       md.tree_right_[size_t(i)] = pick[1];
       count[size_t(i)] = count[size_t(pick[0])] + count[size_t(pick[1])];

@@ -81,6 +81,15 @@ void LanguageClassifier::prepare(std::string_view utf8, size_t max_bytes, std::s
     out.append(utf8.data() + i, len);
     i += len;
   }
+  // fastText ends a line at a literal "</s>" token, which would let a pasted
+  // chat template hide the rest of a prompt; blank such tokens instead.
+  constexpr std::string_view kEos = "</s>";
+  for (size_t at = out.find(kEos); at != std::string::npos; at = out.find(kEos, at + 1)) {
+    const bool starts = at == 0 || is_space(static_cast<unsigned char>(out[at - 1]));
+    const size_t end = at + kEos.size();
+    const bool ends = end == out.size() || is_space(static_cast<unsigned char>(out[end]));
+    if (starts && ends) out.replace(at, kEos.size(), kEos.size(), ' ');
+  }
 }
 
 LanguageClassifier::LanguageClassifier(std::unique_ptr<const FastTextModel> model, LanguageOptions options)

@@ -50,6 +50,7 @@ class LanguageClassifier final : public Classifier {
   //! What the model actually sees: at most max_bytes of `utf8`, cut at a
   //! whitespace or code point boundary, with invalid UTF-8 sequences dropped.
   //! Newlines stay: like every ASCII whitespace they only separate tokens.
+  //! A literal "</s>" token is blanked (fastText would stop reading there).
   static void prepare(std::string_view utf8, size_t max_bytes, std::string& out);
 
   const FastTextModel& model() const { return *model_; }
