@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/paths.h"
+#include "signals/pii_datagen.h"
 #include "signals/pii_patterns.h"
 #include "signals/pii_tagger.h"
 #include "signals/pii_types.h"
@@ -80,6 +81,27 @@ void resolve(std::vector<Candidate>* cands) {
   *cands = std::move(kept);
 }
 
+// Tagger spans sometimes swallow the sentence's closing punctuation; keep a
+// final '.' only after short abbreviations ("Dr.", "St.", "Inc.", "Apt.").
+void trim_punct(const Doc& d, std::vector<Candidate>* cands) {
+  for (Candidate& c : *cands) {
+    if (c.validated) continue;
+    while (c.tok_end - c.tok_begin > 1) {
+      const pii::Token& last = d.toks[c.tok_end - 1];
+      if (last.kind != pii::TokenKind::kPunct) break;
+      char ch = d.text[last.b0];
+      if (ch == '.') {
+        const pii::Token& prev = d.toks[c.tok_end - 2];
+        bool abbrev = prev.kind == pii::TokenKind::kWord && prev.c1 - prev.c0 <= 4 && prev.b1 == last.b0;
+        if (abbrev) break;
+      } else if (ch != ',' && ch != ';' && ch != ':' && ch != '!' && ch != '?' && ch != '-') {
+        break;
+      }
+      --c.tok_end;
+    }
+  }
+}
+
 class PiiRecognizer final : public EntityRecognizer {
  public:
   explicit PiiRecognizer(std::optional<pii::TaggerModel> model) : model_(std::move(model)) {}
@@ -93,6 +115,7 @@ class PiiRecognizer final : public EntityRecognizer {
     cands.clear();
     pii::scan_structured(doc, &cands);
     if (model_) pii::tag(*model_, doc, &cands);
+    trim_punct(doc, &cands);
     resolve(&cands);
     std::vector<Entity> out;
     out.reserve(cands.size());
@@ -195,33 +218,6 @@ Result<std::vector<Record>> load_records(const std::string& data_path, std::stri
   return all;
 }
 
-// Splits one CSV line (double-quoted fields, "" escapes).
-std::vector<std::string> split_csv(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool q = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    char c = line[i];
-    if (q) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cur += '"', ++i;
-      } else if (c == '"') {
-        q = false;
-      } else {
-        cur += c;
-      }
-    } else if (c == '"') {
-      q = true;
-    } else if (c == ',') {
-      out.push_back(std::move(cur)), cur.clear();
-    } else if (c != '\r') {
-      cur += c;
-    }
-  }
-  out.push_back(std::move(cur));
-  return out;
-}
-
 // Adds every word of `phrase` (lower-cased, tokenised like requests) with `bits`.
 void add_words(pii::Gazetteer* g, std::string_view phrase, uint16_t bits) {
   Doc d;
@@ -253,9 +249,9 @@ pii::Gazetteer build_gazetteer(const std::string& dir) {
     }
     return {};
   };
-  if (std::getline(f, line)) header = split_csv(line);
+  if (std::getline(f, line)) header = pii::split_csv_line(line);
   while (std::getline(f, line)) {
-    auto row = split_csv(line);
+    auto row = pii::split_csv_line(line);
     add_words(&g, col(row, "GivenName"), pii::kGazFirstName);
     add_words(&g, col(row, "Surname"), pii::kGazLastName);
     add_words(&g, col(row, "MothersMaiden"), pii::kGazLastName);
@@ -274,7 +270,7 @@ pii::Gazetteer build_gazetteer(const std::string& dir) {
   std::ifstream n(dir + "/nationalities.csv");
   std::getline(n, line);
   while (std::getline(n, line)) {
-    auto row = split_csv(line);
+    auto row = pii::split_csv_line(line);
     if (row.size() >= 5) {
       add_words(&g, row[0], pii::kGazCountry);
       for (int k = 1; k < 5; ++k) add_words(&g, row[k], pii::kGazNationality);
@@ -286,12 +282,14 @@ pii::Gazetteer build_gazetteer(const std::string& dir) {
   return g;
 }
 
+// Generated template sentences added to the training records.
+constexpr int kGeneratedSentences = 3000;
+
 // Types the tagger learns; the validated ones (cards, IBAN, SSN, e-mail, IP,
 // domains) are left to the rules.
 const std::vector<EntityType> kTaggerTypes = {
-    EntityType::kPerson,   EntityType::kLocation, EntityType::kOrganization, EntityType::kStreetAddress,
-    EntityType::kNrp,      EntityType::kTitle,    EntityType::kDateTime,     EntityType::kAge,
-    EntityType::kZip,      EntityType::kPhone,    EntityType::kDriverLicense};
+    EntityType::kPerson, EntityType::kLocation, EntityType::kOrganization,
+    EntityType::kStreetAddress, EntityType::kNrp, EntityType::kTitle};
 
 // Token tags for a record: a token overlapping a span gets its type (B on the first).
 pii::TaggedDoc to_tagged(const Record& r, const std::vector<EntityType>& types) {
@@ -346,9 +344,27 @@ int train_pii(const TrainOptions& options) {
   for (const Record& r : *recs) {
     if (!is_heldout(r.text)) docs.push_back(to_tagged(r, kTaggerTypes));
   }
+  size_t n_records = docs.size();
+  // Template sentences (fresh fake identities; never the held-out records).
+  auto gen = pii::generate_from_templates(tdir, kGeneratedSentences, options.seed);
+  for (auto& g : gen) {
+    if (is_heldout(g.text)) continue;
+    Record r{std::move(g.text), {}};
+    for (const auto& sp : g.spans) r.spans.push_back({sp.type, sp.start, sp.end});
+    docs.push_back(to_tagged(r, kTaggerTypes));
+  }
+  size_t n_gen = docs.size() - n_records;
+  // WNUT-17 train split: noisy real text for PERSON/LOCATION/ORGANIZATION.
+  std::string wnut = (fs::path(tdir).parent_path() / "wnut17" / "wnut17train.conll").string();
+  for (auto& w : pii::load_wnut(wnut)) {
+    Record r{std::move(w.text), {}};
+    for (const auto& sp : w.spans) r.spans.push_back({sp.type, sp.start, sp.end});
+    docs.push_back(to_tagged(r, kTaggerTypes));
+  }
+  size_t n_wnut = docs.size() - n_records - n_gen;
   pii::Gazetteer gaz = build_gazetteer(tdir);
-  std::fprintf(stderr, "pii: %zu training records (of %zu), %zu gazetteer words from %s\n", docs.size(),
-               recs->size(), gaz.size(), tdir.c_str());
+  std::fprintf(stderr, "pii: %zu training records (of %zu), %zu template sentences, %zu WNUT-17 sentences, "
+               "%zu gazetteer words from %s\n", n_records, recs->size(), n_gen, n_wnut, gaz.size(), tdir.c_str());
   pii::TrainConfig cfg;
   cfg.epochs = options.epochs > 0 ? options.epochs : 12;
   cfg.seed = options.seed;

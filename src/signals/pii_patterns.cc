@@ -90,6 +90,8 @@ class Scanner {
       i = e;
     }
     for (size_t c = 0; c < chunks_.size(); ++c) {
+      // Most chunks are one plain word: no structured type starts there.
+      if (chunks_[c].e - chunks_[c].b == 1 && d_.toks[chunks_[c].b].kind == TokenKind::kWord) continue;
       Chunk ch = trim(chunks_[c]);
       if (ch.b >= ch.e) continue;
       size_t used = scan_chunk(c, ch);
@@ -529,6 +531,9 @@ class Scanner {
     for (int i = 0; i < d_.size(); ++i) {
       if (d_.toks[i].kind != TokenKind::kWord) continue;
       std::string_view w = d_.lower(i);
+      // Cheap reject before the list compares: month and weekday names are
+      // 3..9 ASCII letters starting with one of these.
+      if (w.size() < 3 || w.size() > 9 || !std::strchr("jfmasondtw", w[0])) continue;
       if (in_list(w, kWeekdays)) {
         emit(EntityType::kDateTime, i, i + 1, 0.6f, false);
         continue;

@@ -145,55 +145,91 @@ void extract_features(const Doc& doc, const Gazetteer& gaz, uint32_t bucket_bits
 
 // ---------------------------------------------------------------- Viterbi
 
+// Transition matrix padded to 16x16 (+ start row 16): forbidden moves and
+// padding tags get kNeg, so the forward pass needs no branches.
+struct PaddedTrans {
+  alignas(64) float m[kTagStride + 1][kTagStride];
+};
+
 namespace {
 
-// BIO constraint: I-x (odd offset 2+2k) may only follow B-x or I-x.
+// The two hot loops get an AVX2 clone picked at load time (ifunc); the
+// default clone runs anywhere.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define SR_PII_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SR_PII_CLONES
+#endif
+
+// 16 lanes = kTagStride tags; GCC/Clang lower these to SSE/AVX as available.
+typedef float v16f __attribute__((vector_size(64)));
+typedef float v8f __attribute__((vector_size(32)));
+typedef int16_t v16s __attribute__((vector_size(32)));
+typedef int8_t v16b __attribute__((vector_size(16)));
+
+constexpr float kNeg = -1e30f;
+
+// BIO constraint: I-x (even tag 2+2k) may only follow B-x or I-x.
 inline bool allowed(int prev, int tag) {
   if (tag == 0 || (tag & 1)) return true;  // O or B-*
   return prev == tag || prev == tag - 1;
 }
 
-// Decodes the best tag path given emission scores em[i*T+t] and transitions.
-void viterbi(const float* em, int n, int T, const float* trans, std::vector<uint8_t>* path) {
+
+void pad_trans(const float* trans, int T, PaddedTrans* pt) {
+  for (int p = 0; p <= kTagStride; ++p) {
+    for (int t = 0; t < kTagStride; ++t) pt->m[p][t] = kNeg;
+  }
+  for (int p = 0; p < T; ++p) {
+    for (int t = 0; t < T; ++t) pt->m[p][t] = allowed(p, t) ? trans[p * T + t] : kNeg;
+  }
+  for (int t = 0; t < T; ++t) pt->m[kTagStride][t] = (t == 0 || (t & 1)) ? trans[T * T + t] : kNeg;
+}
+
+// Best tag path for emissions em[i*16 + t] (padding lanes ignored). Only the
+// forward maxima are kept; back-pointers are recomputed along the chosen path.
+SR_PII_CLONES void viterbi(const float* em, int n, int T, const PaddedTrans& pt, std::vector<uint8_t>* path) {
+  // Plain float storage (vector types lose their alignment as template
+  // arguments); every vector load/store goes through memcpy, i.e. movups.
   thread_local std::vector<float> delta;
-  thread_local std::vector<uint8_t> back;
-  delta.resize(static_cast<size_t>(n) * T);
-  back.resize(static_cast<size_t>(n) * T);
-  constexpr float kNeg = -1e30f;
-  const float* start = trans + static_cast<size_t>(T) * T;
-  for (int t = 0; t < T; ++t) delta[t] = (t == 0 || (t & 1)) ? em[t] + start[t] : kNeg;  // no I-* first
+  delta.resize(static_cast<size_t>(n) * kTagStride);
+  for (int t = 0; t < kTagStride; ++t) delta[t] = pt.m[kTagStride][t] + em[t];
+  // 8-lane vectors: one register in the AVX2 clone, two SSE ops otherwise.
   for (int i = 1; i < n; ++i) {
-    const float* dp = &delta[static_cast<size_t>(i - 1) * T];
-    float* dc = &delta[static_cast<size_t>(i) * T];
-    uint8_t* bk = &back[static_cast<size_t>(i) * T];
-    const float* e = em + static_cast<size_t>(i) * T;
-    for (int t = 0; t < T; ++t) {
-      float best = kNeg;
-      int arg = 0;
-      if (t == 0 || (t & 1)) {
-        for (int p = 0; p < T; ++p) {
-          float s = dp[p] + trans[p * T + t];
-          if (s > best) best = s, arg = p;
-        }
-      } else {
-        float s1 = dp[t - 1] + trans[(t - 1) * T + t];
-        float s2 = dp[t] + trans[t * T + t];
-        if (s1 >= s2) {
-          best = s1, arg = t - 1;
-        } else {
-          best = s2, arg = t;
-        }
-      }
-      dc[t] = best + e[t];
-      bk[t] = static_cast<uint8_t>(arg);
+    const float* dp = &delta[static_cast<size_t>(i - 1) * kTagStride];
+    v8f best0 = {kNeg, kNeg, kNeg, kNeg, kNeg, kNeg, kNeg, kNeg}, best1 = best0;
+    for (int p = 0; p < T; ++p) {
+      v8f r0, r1;
+      std::memcpy(&r0, &pt.m[p][0], sizeof(r0));
+      std::memcpy(&r1, &pt.m[p][8], sizeof(r1));
+      v8f c0 = r0 + dp[p], c1 = r1 + dp[p];
+      best0 = c0 > best0 ? c0 : best0;
+      best1 = c1 > best1 ? c1 : best1;
     }
+    const float* e = em + static_cast<size_t>(i) * kTagStride;
+    float* out = &delta[static_cast<size_t>(i) * kTagStride];
+    v8f e0, e1;
+    std::memcpy(&e0, e, sizeof(e0));
+    std::memcpy(&e1, e + 8, sizeof(e1));
+    best0 += e0;
+    best1 += e1;
+    std::memcpy(out, &best0, sizeof(best0));
+    std::memcpy(out + 8, &best1, sizeof(best1));
   }
   path->resize(n);
-  const float* dl = &delta[static_cast<size_t>(n - 1) * T];
+  const float* dl = &delta[static_cast<size_t>(n - 1) * kTagStride];
   int cur = static_cast<int>(std::max_element(dl, dl + T) - dl);
   for (int i = n - 1; i >= 0; --i) {
     (*path)[i] = static_cast<uint8_t>(cur);
-    if (i > 0) cur = back[static_cast<size_t>(i) * T + cur];
+    if (i == 0) break;
+    const float* dp = &delta[static_cast<size_t>(i - 1) * kTagStride];
+    float bv = kNeg;
+    int arg = 0;
+    for (int p = 0; p < T; ++p) {
+      float v = dp[p] + pt.m[p][cur];
+      if (v > bv) bv = v, arg = p;
+    }
+    cur = arg;
   }
 }
 
@@ -221,7 +257,12 @@ void path_to_candidates(const std::vector<uint8_t>& path, const std::vector<Enti
 
 }  // namespace
 
-void tag(const TaggerModel& m, const Doc& doc, std::vector<Candidate>* out) {
+void TaggerModel::finish() {
+  padded_ = std::make_shared<PaddedTrans>();
+  pad_trans(trans.data(), num_tags(), padded_.get());
+}
+
+SR_PII_CLONES void tag(const TaggerModel& m, const Doc& doc, std::vector<Candidate>* out) {
   int n = doc.size();
   if (n == 0) return;
   const int T = m.num_tags();
@@ -230,29 +271,42 @@ void tag(const TaggerModel& m, const Doc& doc, std::vector<Candidate>* out) {
   thread_local std::vector<float> margin;
   thread_local std::vector<uint8_t> path;
   extract_features(doc, m.gaz, m.bucket_bits, &feats);
-  em.resize(static_cast<size_t>(n) * T);
+  em.resize(static_cast<size_t>(n) * kTagStride);
   margin.resize(n);
-  int32_t acc[64];
-  for (int i = 0; i < n; ++i) {
-    std::fill(acc, acc + T, 0);
-    const uint32_t* f = &feats[static_cast<size_t>(i) * kNumFeatures];
+  const int8_t* emit = m.emit.data();
+  // Rows are scattered over the hashed table: fetch a few tokens ahead.
+  constexpr int kAhead = 3;
+  for (int i = 0; i < std::min(n, kAhead); ++i) {
     for (int k = 0; k < kNumFeatures; ++k) {
-      const int8_t* row = &m.emit[static_cast<size_t>(f[k]) * T];
-      for (int t = 0; t < T; ++t) acc[t] += row[t];
+      __builtin_prefetch(emit + static_cast<size_t>(feats[static_cast<size_t>(i) * kNumFeatures + k]) * kTagStride);
     }
-    float* e = &em[static_cast<size_t>(i) * T];
+  }
+  for (int i = 0; i < n; ++i) {
+    if (i + kAhead < n) {
+      const uint32_t* fa = &feats[static_cast<size_t>(i + kAhead) * kNumFeatures];
+      for (int k = 0; k < kNumFeatures; ++k) __builtin_prefetch(emit + static_cast<size_t>(fa[k]) * kTagStride);
+    }
+    const uint32_t* f = &feats[static_cast<size_t>(i) * kNumFeatures];
+    v16s acc = {};
+    for (int k = 0; k < kNumFeatures; ++k) {
+      v16b row;
+      std::memcpy(&row, emit + static_cast<size_t>(f[k]) * kTagStride, sizeof(row));
+      acc += __builtin_convertvector(row, v16s);
+    }
+    v16f e = __builtin_convertvector(acc, v16f) * m.emit_scale;
+    std::memcpy(&em[static_cast<size_t>(i) * kTagStride], &e, sizeof(e));
     float best = -1e30f, second = -1e30f;
     for (int t = 0; t < T; ++t) {
-      e[t] = static_cast<float>(acc[t]) * m.emit_scale;
-      if (e[t] > best) {
-        second = best, best = e[t];
-      } else if (e[t] > second) {
-        second = e[t];
+      float x = e[t];
+      if (x > best) {
+        second = best, best = x;
+      } else if (x > second) {
+        second = x;
       }
     }
     margin[i] = best - second;
   }
-  viterbi(em.data(), n, T, m.trans.data(), &path);
+  viterbi(em.data(), n, T, m.padded_trans(), &path);
   path_to_candidates(path, m.types, margin, out);
 }
 
@@ -283,6 +337,7 @@ TaggerModel train_tagger(const std::vector<TaggedDoc>& docs, std::vector<EntityT
   float c = 1.0f;
   std::vector<float> em;
   std::vector<uint8_t> pred;
+  PaddedTrans ptrans;
   for (int ep = 0; ep < cfg.epochs; ++ep) {
     std::shuffle(order.begin(), order.end(), rng);
     size_t errors = 0;
@@ -290,15 +345,16 @@ TaggerModel train_tagger(const std::vector<TaggedDoc>& docs, std::vector<EntityT
       size_t d = order[oi];
       int n = ntok[d];
       if (n == 0 || static_cast<int>(docs[d].tags.size()) != n) continue;
-      em.assign(static_cast<size_t>(n) * T, 0.0f);
+      em.assign(static_cast<size_t>(n) * kTagStride, 0.0f);
       const auto& f = feats[d];
       for (int i = 0; i < n; ++i) {
         for (int k = 0; k < kNumFeatures; ++k) {
           const float* row = &w[static_cast<size_t>(f[i * kNumFeatures + k]) * T];
-          for (int t = 0; t < T; ++t) em[i * T + t] += row[t];
+          for (int t = 0; t < T; ++t) em[i * kTagStride + t] += row[t];
         }
       }
-      viterbi(em.data(), n, T, tr.data(), &pred);
+      pad_trans(tr.data(), T, &ptrans);
+      viterbi(em.data(), n, T, ptrans, &pred);
       const auto& gold = docs[d].tags;
       if (pred != gold) {
         ++errors;
@@ -337,12 +393,16 @@ TaggerModel train_tagger(const std::vector<TaggedDoc>& docs, std::vector<EntityT
     maxabs = std::max(maxabs, std::fabs(w[i]));
   }
   m.emit_scale = maxabs > 0 ? maxabs / 127.0f : 1.0f;
-  m.emit.resize(w.size());
-  for (size_t i = 0; i < w.size(); ++i) {
-    m.emit[i] = static_cast<int8_t>(std::lround(std::clamp(w[i] / m.emit_scale, -127.0f, 127.0f)));
+  m.emit.assign(B * kTagStride, 0);
+  for (size_t b = 0; b < B; ++b) {
+    for (int t = 0; t < T; ++t) {
+      float q = std::clamp(w[b * T + t] / m.emit_scale, -127.0f, 127.0f);
+      m.emit[b * kTagStride + t] = static_cast<int8_t>(std::lround(q));
+    }
   }
   m.trans.resize(tr.size());
   for (size_t i = 0; i < tr.size(); ++i) m.trans[i] = tr[i] - tu[i] / c;
+  m.finish();
   return m;
 }
 
@@ -420,7 +480,7 @@ Result<TaggerModel> load_tagger(const std::string& path) {
   if (!r.get(&m.bucket_bits) || m.bucket_bits < 8 || m.bucket_bits > 22) {
     return bad("bucket_bits out of range: " + std::to_string(m.bucket_bits));
   }
-  if (!r.get(&ntypes) || ntypes == 0 || ntypes > 30) return bad("type count out of range: " + std::to_string(ntypes));
+  if (!r.get(&ntypes) || ntypes == 0 || ntypes > kMaxTaggerTypes) return bad("type count out of range: " + std::to_string(ntypes));
   for (uint32_t i = 0; i < ntypes; ++i) {
     uint8_t t;
     if (!r.get(&t) || t >= kNumEntityTypes) return bad("bad entity type id");
@@ -428,7 +488,7 @@ Result<TaggerModel> load_tagger(const std::string& path) {
   }
   if (!r.get(&m.emit_scale) || !std::isfinite(m.emit_scale) || m.emit_scale <= 0) return bad("bad emit_scale");
   const size_t T = m.num_tags();
-  m.emit.resize((size_t{1} << m.bucket_bits) * T);
+  m.emit.resize((size_t{1} << m.bucket_bits) * kTagStride);
   if (!r.bytes(m.emit.data(), m.emit.size())) return bad("truncated emission weights");
   m.trans.resize((T + 1) * T);
   if (!r.bytes(m.trans.data(), m.trans.size() * sizeof(float))) return bad("truncated transitions");
@@ -444,6 +504,7 @@ Result<TaggerModel> load_tagger(const std::string& path) {
     m.gaz.add(h, bits);
   }
   if (r.pos != r.data.size()) return bad("trailing bytes after gazetteer");
+  m.finish();
   return m;
 }
 

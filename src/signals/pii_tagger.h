@@ -7,10 +7,11 @@
 //
 // Model file `pii_tagger.bin` (little-endian):
 //   magic "SRPIITG1", u32 version=1, u32 bucket_bits, u32 num_types,
-//   u8 types[num_types], f32 emit_scale, i8 emit[(1<<bucket_bits) * num_tags],
+//   u8 types[num_types], f32 emit_scale, i8 emit[(1<<bucket_bits) * 16] (tags padded to 16),
 //   f32 trans[(num_tags+1) * num_tags]  (row num_tags = start),
 //   u32 gaz_count, {u64 hash, u16 bits}[gaz_count], u64 fnv1a checksum of all preceding bytes.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,16 +50,28 @@ class Gazetteer {
   size_t count_ = 0;
 };
 
+//! Tags are stored padded to 16 lanes (one SIMD row per hashed feature), so a
+//! tagger knows at most 7 types (O + 7 B/I pairs).
+inline constexpr int kTagStride = 16;
+inline constexpr uint32_t kMaxTaggerTypes = 7;
+struct PaddedTrans;
+
 //! Weights and gazetteer; immutable after load, shared by all threads.
 struct TaggerModel {
   uint32_t bucket_bits = 17;
   std::vector<EntityType> types;  //!< tag 0 = O, tag 1+2k = B-types[k], 2+2k = I-types[k]
   float emit_scale = 1.0f;
-  std::vector<int8_t> emit;       //!< [bucket][tag]
-  std::vector<float> trans;       //!< [(prev or start)][tag]
+  std::vector<int8_t> emit;       //!< [bucket][kTagStride]
+  std::vector<float> trans;       //!< [(prev or start)][tag], num_tags+1 rows
   Gazetteer gaz;
 
   int num_tags() const { return 1 + 2 * static_cast<int>(types.size()); }
+  //! Precomputes the padded transition matrix; call after filling `trans`.
+  void finish();
+  const PaddedTrans& padded_trans() const { return *padded_; }
+
+ private:
+  std::shared_ptr<PaddedTrans> padded_;
 };
 
 //! Reads and checks a model file (magic, sizes, checksum); names the problem.

@@ -62,6 +62,24 @@ bool is_letter_cp(uint32_t cp) {
 
 namespace {
 
+// ASCII byte classes for the fast path of the scanners.
+enum : uint8_t { kCPunct = 0, kCSpace, kCNewline, kCDigit, kCLower, kCUpper };
+struct AsciiTable {
+  uint8_t cls[128];
+  constexpr AsciiTable() : cls{} {
+    for (int c = 0; c < 128; ++c) {
+      uint8_t k = kCPunct;
+      if (c == ' ' || c == '\t' || c == '\v' || c == '\f') k = kCSpace;
+      if (c == '\n' || c == '\r') k = kCNewline;
+      if (c >= '0' && c <= '9') k = kCDigit;
+      if (c >= 'a' && c <= 'z') k = kCLower;
+      if (c >= 'A' && c <= 'Z') k = kCUpper;
+      cls[c] = k;
+    }
+  }
+};
+constexpr AsciiTable kAscii;
+
 // Upper -> lower for the scripts the training data uses; returns cp unchanged otherwise.
 uint32_t fold_cp(uint32_t cp) {
   if (cp < 0x80) return (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
@@ -118,12 +136,26 @@ void tokenize(std::string_view text, size_t max_bytes, std::vector<Token>* out) 
     out->push_back(cur);
     in_run = false;
   };
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   while (i < n) {
     size_t len;
-    uint32_t cp = decode_utf8(text, i, &len);
-    if (i + len > n) len = n - i;  // a sequence cut by max_bytes
-    bool digit = cp >= '0' && cp <= '9';
-    bool letter = !digit && is_letter_cp(cp);
+    uint32_t cp;
+    bool digit, letter, upper;
+    if (bytes[i] < 0x80) {
+      // ASCII fast path: one table lookup decides everything.
+      cp = bytes[i];
+      len = 1;
+      uint8_t k = kAscii.cls[cp];
+      digit = k == kCDigit;
+      letter = k == kCLower || k == kCUpper;
+      upper = k == kCUpper;
+    } else {
+      cp = decode_utf8(text, i, &len);
+      if (i + len > n) len = n - i;  // a sequence cut by max_bytes
+      digit = false;
+      letter = is_letter_cp(cp);
+      upper = letter && is_upper_cp(cp);
+    }
     if (digit || letter) {
       if (!in_run) {
         cur = Token{};
@@ -132,7 +164,7 @@ void tokenize(std::string_view text, size_t max_bytes, std::vector<Token>* out) 
         cur.space_before = space || out->empty();
         cur.nl_before = nl;
         cur.kind = digit ? TokenKind::kNumber : TokenKind::kWord;
-        cur.upper_first = letter && is_upper_cp(cp);
+        cur.upper_first = upper;
         has_lower = has_upper = false;
         in_run = true;
         space = nl = false;
@@ -141,7 +173,7 @@ void tokenize(std::string_view text, size_t max_bytes, std::vector<Token>* out) 
       }
       if (digit) {
         if (cur.n_digits < 255) ++cur.n_digits;
-      } else if (is_upper_cp(cp)) {
+      } else if (upper) {
         has_upper = true;
       } else {
         has_lower = true;
@@ -173,6 +205,15 @@ void tokenize(std::string_view text, size_t max_bytes, std::vector<Token>* out) 
 }
 
 void lower_token(std::string_view text, const Token& t, std::string* out) {
+  if (!t.has_nonascii) {
+    size_t at = out->size();
+    out->append(text.substr(t.b0, t.b1 - t.b0));
+    for (size_t k = at; k < out->size(); ++k) {
+      char& c = (*out)[k];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    }
+    return;
+  }
   size_t i = t.b0;
   while (i < t.b1) {
     size_t len;
@@ -192,7 +233,13 @@ void word_shape(std::string_view text, const Token& t, std::string* out) {
   size_t i = t.b0;
   while (i < t.b1) {
     size_t len;
-    uint32_t cp = decode_utf8(text, i, &len);
+    uint32_t cp;
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      cp = static_cast<unsigned char>(text[i]);
+      len = 1;
+    } else {
+      cp = decode_utf8(text, i, &len);
+    }
     char c;
     if (cp >= '0' && cp <= '9') {
       c = 'd';
