@@ -36,7 +36,7 @@ void train_help(FILE* out) {
                "  --vocab N         keep the N most frequent GloVe words (default 12000)\n"
                "  --contaminated F  prompts to drop (default: contaminated_prompts.json beside\n"
                "                    each data file; \"none\" keeps all)\n"
-               "  --knn-k N, --knn-tau X, --mf-dim N, --mf-epochs N, --linear-epochs N, --folds N\n"
+               "  --knn-k N, --knn-tau X, --prior-tau X, --mf-dim N, --mf-epochs N, --linear-epochs N, --folds N\n"
                "  --quiet           no progress bar\n");
 }
 
@@ -79,6 +79,7 @@ int cmd_train_router(int argc, char** argv) {
     else if (a == "--contaminated") contaminated = value();
     else if (a == "--knn-k") opt.knn_k = std::stoi(value());
     else if (a == "--knn-tau") opt.knn_tau = std::stof(value());
+    else if (a == "--prior-tau") opt.prior_tau = std::stof(value());
     else if (a == "--mf-dim") opt.mf_dim = std::stoi(value());
     else if (a == "--mf-epochs") opt.mf_epochs = std::stoi(value());
     else if (a == "--linear-epochs") opt.linear_epochs = std::stoi(value());

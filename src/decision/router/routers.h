@@ -16,8 +16,10 @@ namespace sr::router {
 struct TrainOptions {
   uint64_t seed = 1;
   // prior
-  float prior_tau = 0.03f;      // softmax temperature over group centroids
+  float prior_tau = 1.0f;       // temperature of the group classifier's softmax
   float prior_smooth = 10.0f;   // pseudo-count pulling small groups to the global mean
+  int prior_bits = 13;          // 2^bits hashed n-gram buckets of the group classifier
+  int prior_epochs = 8;
   // knn
   int knn_k = 40;
   float knn_tau = 0.05f;        // weight = exp((sim - best) / tau)
@@ -68,10 +70,15 @@ class PriorRouter final : public FeatureRouter {
   void predict(const Features& f, float* q) const override;
   void save_sections(ModelWriter& w, const std::string& prefix) const override;
 
+  //! Probability of each training group (subject) for this prompt.
+  std::vector<float> group_probs(const Features& f) const;
+
  private:
-  float tau_ = 0.03f;
-  std::vector<float> centroids_;  // groups x dim, unit rows
-  std::vector<float> quality_;    // groups x models
+  float tau_ = 1.0f;
+  int bits_ = 13, dense_ = 0;
+  std::vector<float> hashed_;   // groups x 2^bits
+  std::vector<float> dense_w_;  // groups x (dense + 1 bias)
+  std::vector<float> quality_;  // groups x models
 };
 
 class KnnRouter final : public FeatureRouter {
