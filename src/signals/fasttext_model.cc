@@ -1,6 +1,7 @@
 #include "signals/fasttext_model.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -24,6 +25,8 @@ constexpr int32_t kModelSupervised = 3;
 // otherwise ask for gigabytes (codes are 1 byte, a float row up to 16 KiB).
 constexpr uint64_t kMaxFloatBytes = uint64_t(1) << 30;
 constexpr uint64_t kMaxFileBytes = uint64_t(4) << 30;
+// The kept-bucket bitmap of a pruned model costs bucket / 4 bytes.
+constexpr int32_t kMaxPrunedBucket = int32_t(1) << 27;
 constexpr std::string_view kEos = "</s>";
 constexpr std::string_view kLabelPrefix = "__label__";
 
@@ -48,18 +51,18 @@ inline bool is_delim(unsigned char c) {
 
 inline bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 
+// std::popcount becomes a libgcc call on baseline x86-64 (no POPCNT); this
+// SWAR count inlines.
+inline uint32_t popcount64(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ULL);
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return uint32_t((x * 0x0101010101010101ULL) >> 56);
+}
+
 // log(p + 1e-5) with fastText's float/double conversions, so scores and
 // thresholds round exactly as in the reference.
 inline float std_log(float x) { return static_cast<float>(std::log(static_cast<double>(x) + 1e-5)); }
-
-inline uint32_t mix32(uint32_t x) {
-  x ^= x >> 16;
-  x *= 0x7feb352dU;
-  x ^= x >> 15;
-  x *= 0x846ca68bU;
-  x ^= x >> 16;
-  return x;
-}
 
 size_t table_size_for(size_t n) {
   size_t s = 16;
@@ -367,26 +370,37 @@ Result<std::unique_ptr<const FastTextModel>> FastTextLoader::load(std::string_vi
   md.all_ngrams_pruned_ = prune_size == 0;
   int64_t max_prune_val = -1;
   if (prune_size > 0) {
-    md.prune_keys_.assign(table_size_for(size_t(prune_size)), -1);
-    md.prune_vals_.assign(md.prune_keys_.size(), -1);
-    const size_t pmask = md.prune_keys_.size() - 1;
+    if (bucket > kMaxPrunedBucket)
+      return tl::unexpected(c.error("args.bucket " + std::to_string(bucket) + " too large for a pruned model"));
+    md.prune_blocks_.assign(size_t(bucket) / 64 + 1, FastTextModel::PruneBlock{});
+    std::vector<std::pair<int32_t, int32_t>> pairs;
+    pairs.reserve(size_t(prune_size));
     for (int64_t i = 0; i < prune_size; ++i) {
       int32_t key = 0, val = 0;
       if (!c.read(key) || !c.read(val)) return tl::unexpected(c.truncated("prune index"));
       if (key < 0 || key >= bucket || val < 0)
         return tl::unexpected(c.error("prune index pair " + std::to_string(i) + " (" + std::to_string(key) + " -> " +
                                       std::to_string(val) + ") out of range"));
-      size_t slot = mix32(uint32_t(key)) & pmask;
-      while (md.prune_keys_[slot] != -1) {
-        if (md.prune_keys_[slot] == key)
-          return tl::unexpected(c.error("prune index has duplicate bucket " + std::to_string(key)));
-        slot = (slot + 1) & pmask;
-      }
-      md.prune_keys_[slot] = key;
-      md.prune_vals_[slot] = val;
+      uint64_t& bits = md.prune_blocks_[size_t(key) >> 6].bits;
+      const uint64_t bit = uint64_t(1) << (key & 63);
+      if (bits & bit) return tl::unexpected(c.error("prune index has duplicate bucket " + std::to_string(key)));
+      bits |= bit;
+      pairs.emplace_back(key, val);
       max_prune_val = std::max<int64_t>(max_prune_val, val);
     }
+    uint32_t rank = 0;
+    for (auto& b : md.prune_blocks_) {
+      b.rank = rank;
+      rank += uint32_t(std::popcount(b.bits));
+    }
+    md.prune_rows_.assign(pairs.size(), -1);
+    for (const auto& [key, val] : pairs) {
+      const auto& b = md.prune_blocks_[size_t(key) >> 6];
+      const uint64_t below = b.bits & ((uint64_t(1) << (key & 63)) - 1);
+      md.prune_rows_[b.rank + uint32_t(std::popcount(below))] = val;
+    }
   }
+  if (bucket > 0) md.bucket_magic_ = ~uint64_t(0) / uint64_t(bucket) + 1;
 
   // Input matrix.
   bool quant_input = false, valid = false;
@@ -437,7 +451,7 @@ Result<std::unique_ptr<const FastTextModel>> FastTextLoader::load(std::string_vi
           while (j < marked.size() && is_continuation(static_cast<unsigned char>(marked[j])))
             h = fnv_step(h, static_cast<unsigned char>(marked[j++]));
           if (n >= minn && !(n == 1 && (s == 0 || j == marked.size()))) {
-            int64_t row = md.bucket_row(int64_t(h % uint32_t(bucket)));
+            int64_t row = md.bucket_row(int64_t(md.bucket_of(h)));
             if (row >= 0) md.subword_rows_.push_back(int32_t(row));
           }
         }
@@ -482,16 +496,18 @@ Result<std::unique_ptr<const FastTextModel>> FastTextLoader::load(std::string_vi
   return std::unique_ptr<const FastTextModel>(std::move(model));
 }
 
-int64_t FastTextModel::bucket_row(int64_t id) const {
+inline int64_t FastTextModel::bucket_row(int64_t id) const {
   if (all_ngrams_pruned_ || id < 0) return -1;
   if (!pruned_) return nwords_ + id;
-  const size_t mask = prune_keys_.size() - 1;
-  size_t slot = mix32(uint32_t(id)) & mask;
-  while (prune_keys_[slot] != -1) {
-    if (prune_keys_[slot] == id) return nwords_ + prune_vals_[slot];
-    slot = (slot + 1) & mask;
-  }
-  return -1;
+  const PruneBlock& b = prune_blocks_[size_t(id) >> 6];
+  const uint64_t bit = uint64_t(1) << (id & 63);
+  if (!(b.bits & bit)) return -1;
+  return nwords_ + prune_rows_[b.rank + popcount64(b.bits & (bit - 1))];
+}
+
+inline uint32_t FastTextModel::bucket_of(uint32_t h) const {
+  const uint64_t low = bucket_magic_ * h;
+  return uint32_t((static_cast<unsigned __int128>(low) * uint32_t(args_.bucket)) >> 64);
 }
 
 int32_t FastTextModel::find_word(std::string_view w, uint32_t h) const {
@@ -507,7 +523,18 @@ int32_t FastTextModel::find_word(std::string_view w, uint32_t h) const {
 
 inline void FastTextModel::add_row(int64_t row, float* hidden) const {
   const float* r = &input_[size_t(row) * size_t(args_.dim)];
-  for (int32_t j = 0; j < args_.dim; ++j) hidden[j] += r[j];
+  // Four lanes at a time (SSE2 on x86-64, NEON on arm64): the same
+  // element-wise float additions as the scalar loop, so results stay identical.
+  typedef float v4 __attribute__((vector_size(16)));
+  int32_t j = 0;
+  for (; j + 4 <= args_.dim; j += 4) {
+    v4 a, b;
+    std::memcpy(&a, hidden + j, sizeof a);
+    std::memcpy(&b, r + j, sizeof b);
+    a += b;
+    std::memcpy(hidden + j, &a, sizeof a);
+  }
+  for (; j < args_.dim; ++j) hidden[j] += r[j];
 }
 
 void FastTextModel::add_subwords(std::string_view token, int32_t wid, float* hidden, int64_t& rows) const {
@@ -533,7 +560,6 @@ void FastTextModel::add_subwords(std::string_view token, int32_t wid, float* hid
     if (i == len - 1) return '>';
     return static_cast<unsigned char>(token[i - 1]);
   };
-  const uint32_t bucket = uint32_t(args_.bucket);
   for (size_t s = 0; s < len; ++s) {
     if (is_continuation(at(s))) continue;
     uint32_t h = kFnvBasis;
@@ -542,7 +568,7 @@ void FastTextModel::add_subwords(std::string_view token, int32_t wid, float* hid
       h = fnv_step(h, at(j++));
       while (j < len && is_continuation(at(j))) h = fnv_step(h, at(j++));
       if (n >= args_.minn && !(n == 1 && (s == 0 || j == len))) {
-        int64_t row = bucket_row(int64_t(h % bucket));
+        int64_t row = bucket_row(int64_t(bucket_of(h)));
         if (row >= 0) {
           add_row(row, hidden);
           ++rows;

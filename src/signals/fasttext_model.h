@@ -86,6 +86,8 @@ class FastTextModel {
   int32_t find_word(std::string_view w, uint32_t h) const;
   // Input row of char/word n-gram bucket `id`, or -1 when pruned away.
   int64_t bucket_row(int64_t id) const;
+  // fastText's `hash % bucket` for a 32-bit n-gram hash.
+  uint32_t bucket_of(uint32_t h) const;
   void add_subwords(std::string_view token, int32_t wid, float* hidden, int64_t& rows) const;
   void add_row(int64_t row, float* hidden) const;
   float dot_output(const float* hidden, int32_t row) const;
@@ -98,7 +100,7 @@ class FastTextModel {
   int32_t nlabels_ = 0;
   int64_t input_rows_ = 0;
   bool quantized_ = false;
-  bool pruned_ = false;         // n-gram buckets go through prune_keys_/prune_vals_
+  bool pruned_ = false;         // n-gram buckets go through prune_blocks_/prune_rows_
   bool all_ngrams_pruned_ = false;  // pruneidx size 0: no n-gram rows at all
   int32_t eos_id_ = -1;
 
@@ -110,9 +112,18 @@ class FastTextModel {
   // in fastText order, as CSR.
   std::vector<int32_t> subword_offsets_;
   std::vector<int32_t> subword_rows_;
-  // Pruned n-gram index: bucket id -> compact row (open addressing, key -1 = empty).
-  std::vector<int32_t> prune_keys_;
-  std::vector<int32_t> prune_vals_;
+  // Pruned n-gram index (fastText's pruneidx, bucket -> compact row) as a
+  // bitmap of kept buckets with a running popcount per 64 buckets, then the
+  // row of the r-th kept bucket: one cache line answers the common "not
+  // kept" case, where a hash table would probe (2M buckets, ~43K kept in lid.176).
+  struct PruneBlock {
+    uint64_t bits = 0;
+    uint32_t rank = 0;  // kept buckets before this block
+  };
+  std::vector<PruneBlock> prune_blocks_;
+  std::vector<int32_t> prune_rows_;
+  // h % bucket without a division (Lemire's fastmod; exact for 32-bit h).
+  uint64_t bucket_magic_ = 0;
   // Input matrix, dequantized at load: input_rows_ x dim, row-major.
   std::vector<float> input_;
   // Output matrix: nlabels_ x dim, row-major, plus a per-row scale (the
