@@ -20,11 +20,23 @@ run_bench() {  # name command...
 # 1. Gateway vs nginx (docs/benchmarks.md, "Gateway vs nginx").
 run_bench proxy bash bench/proxy/run.sh "$BUILD"
 
-# 2. Google Benchmark micro benchmarks built from bench/ (bench_* executables).
+# 2. Every other bench folder that has its own run.sh (it owns its arguments).
+declare -A covered=([proxy]=1)
+for script in bench/*/run.sh; do
+  [ -e "$script" ] || continue
+  dir=$(basename "$(dirname "$script")")
+  [ -n "${covered[$dir]:-}" ] && continue
+  covered[$dir]=1
+  run_bench "$dir" bash "$script" "$BUILD"
+done
+
+# 3. bench_* executables of folders without a run.sh (Google Benchmark flags).
 if [ -d "$BUILD/bench" ]; then
   while IFS= read -r exe; do
+    dir=$(basename "$(dirname "$exe")")
+    [ -n "${covered[$dir]:-}" ] && continue
     run_bench "$(basename "$exe")" "$exe" --benchmark_min_time=0.2
-  done < <(find "$BUILD/bench" -maxdepth 2 -type f -name 'bench_*' -perm -u+x | sort)
+  done < <(find "$BUILD/bench" -mindepth 2 -maxdepth 2 -type f -name 'bench_*' -perm -u+x | sort)
 fi
 
 echo
