@@ -5,6 +5,9 @@ namespace sr::apps {
 
 int cmd_serve(int argc, char** argv);
 int cmd_validate(int argc, char** argv);
+int cmd_classify(int argc, char** argv);
+int cmd_train(int argc, char** argv);
+int cmd_eval(int argc, char** argv);
 int cmd_score(int argc, char** argv);
 int cmd_train_router(int argc, char** argv);
 int cmd_eval_router(int argc, char** argv);

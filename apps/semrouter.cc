@@ -17,6 +17,9 @@ struct Command {
 constexpr Command kCommands[] = {
     {"serve", sr::apps::cmd_serve, "run the router (HTTP gateway)"},
     {"validate", sr::apps::cmd_validate, "check a config file and exit"},
+    {"classify", sr::apps::cmd_classify, "classify JSON Lines texts with a signal task"},
+    {"train", sr::apps::cmd_train, "train a signal model (domain, jailbreak)"},
+    {"eval", sr::apps::cmd_eval, "evaluate a signal model on labelled data"},
     {"score", sr::apps::cmd_score, "score prompts with a cost-quality router"},
     {"train-router", sr::apps::cmd_train_router, "train a cost-quality router from outcome data"},
     {"eval-router", sr::apps::cmd_eval_router, "evaluate a router: APGR, CPT, quality vs cost"},

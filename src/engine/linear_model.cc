@@ -19,7 +19,7 @@ void softmax(float* v, size_t n, float temperature) {
   for (size_t i = 0; i < n; ++i) v[i] /= sum;
 }
 
-void LinearModel::logits(std::span<const uint32_t> feats, float* out) const {
+void LinearModel::logits(std::span<const uint32_t> feats, std::span<const float> dense, float* out) const {
   const size_t c = num_classes();
   for (size_t k = 0; k < c; ++k) out[k] = 0;
   const uint32_t mask = static_cast<uint32_t>(num_buckets() - 1);
@@ -31,10 +31,19 @@ void LinearModel::logits(std::span<const uint32_t> feats, float* out) const {
   }
   const float norm = feats.empty() ? 0.0f : 1.0f / std::sqrt(static_cast<float>(feats.size()));
   for (size_t k = 0; k < c; ++k) out[k] = out[k] * norm + bias[k];
+  const size_t dim = vectors.dim;
+  if (dim > 0 && dense.size() == dim) {
+    for (size_t k = 0; k < c; ++k) {
+      const float* w = dense_weights.data() + k * dim;
+      float acc = 0;
+      for (size_t d = 0; d < dim; ++d) acc += w[d] * dense[d];
+      out[k] += acc;
+    }
+  }
 }
 
-void LinearModel::probabilities(std::span<const uint32_t> feats, float* out) const {
-  logits(feats, out);
+void LinearModel::probabilities(std::span<const uint32_t> feats, std::span<const float> dense, float* out) const {
+  logits(feats, dense, out);
   softmax(out, num_classes(), temperature);
 }
 
@@ -46,13 +55,15 @@ size_t LinearModel::decide(const float* probs) const {
   return static_cast<size_t>(std::max_element(probs, probs + num_classes()) - probs);
 }
 
-LinearTrainer::LinearTrainer(const FeatureConfig& features, size_t num_classes)
+LinearTrainer::LinearTrainer(const FeatureConfig& features, size_t num_classes, size_t dense_dim)
     : features_(features),
       classes_(num_classes),
+      dense_dim_(dense_dim),
       bias_(num_classes, 0.0f),
+      dense_(num_classes * dense_dim, 0.0f),
       weights_((size_t{1} << features.bucket_bits) * num_classes, 0.0f) {}
 
-void LinearTrainer::logits(std::span<const uint32_t> feats, float* out) const {
+void LinearTrainer::logits(std::span<const uint32_t> feats, std::span<const float> dense, float* out) const {
   for (size_t k = 0; k < classes_; ++k) out[k] = 0;
   for (uint32_t f : feats) {
     const float* w = weights_.data() + size_t{f} * classes_;
@@ -60,6 +71,14 @@ void LinearTrainer::logits(std::span<const uint32_t> feats, float* out) const {
   }
   const float norm = feats.empty() ? 0.0f : 1.0f / std::sqrt(static_cast<float>(feats.size()));
   for (size_t k = 0; k < classes_; ++k) out[k] = out[k] * norm + bias_[k];
+  if (dense_dim_ > 0 && dense.size() == dense_dim_) {
+    for (size_t k = 0; k < classes_; ++k) {
+      const float* w = dense_.data() + k * dense_dim_;
+      float acc = 0;
+      for (size_t d = 0; d < dense_dim_; ++d) acc += w[d] * dense[d];
+      out[k] += acc;
+    }
+  }
 }
 
 void LinearTrainer::train(const std::vector<TrainExample>& examples, const TrainConfig& config) {
@@ -70,14 +89,27 @@ void LinearTrainer::train(const std::vector<TrainExample>& examples, const Train
   const double total = static_cast<double>(examples.size()) * std::max(1, config.epochs);
   double done = 0;
   double loss_sum = 0, loss_n = 0;
+  TrainExample dropped;
   for (int epoch = 0; epoch < config.epochs; ++epoch) {
     // Fisher-Yates with our own rng: std::shuffle's algorithm is unspecified,
     // this keeps models bit-identical across standard libraries.
     for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
     for (size_t idx : order) {
-      const TrainExample& ex = examples[idx];
+      const TrainExample& src = examples[idx];
+      const TrainExample* exp = &src;
+      if (config.sparse_dropout > 0) {
+        dropped.features.clear();
+        const uint64_t keep = static_cast<uint64_t>((1.0 - config.sparse_dropout) * 4294967296.0);
+        for (uint32_t f : src.features) if ((rng() >> 32) < keep) dropped.features.push_back(f);
+        if (dropped.features.empty() && !src.features.empty()) dropped.features.push_back(src.features[rng() % src.features.size()]);
+        dropped.dense = src.dense;
+        dropped.label = src.label;
+        dropped.weight = src.weight;
+        exp = &dropped;
+      }
+      const TrainExample& ex = *exp;
       const float lr = config.learning_rate * static_cast<float>(1.0 - done / total);
-      logits(ex.features, p.data());
+      logits(ex.features, ex.dense, p.data());
       softmax(p.data(), classes_, 1.0f);
       loss_sum += -std::log(std::max(p[ex.label], 1e-12f));
       loss_n += 1;
@@ -90,6 +122,13 @@ void LinearTrainer::train(const std::vector<TrainExample>& examples, const Train
       for (uint32_t f : ex.features) {
         float* w = weights_.data() + size_t{f} * classes_;
         for (size_t k = 0; k < classes_; ++k) w[k] -= p[k] * norm;
+      }
+      if (dense_dim_ > 0 && ex.dense.size() == dense_dim_) {
+        for (size_t k = 0; k < classes_; ++k) {
+          float* w = dense_.data() + k * dense_dim_;
+          const float g = p[k] * config.dense_lr_scale;
+          for (size_t d = 0; d < dense_dim_; ++d) w[d] -= g * ex.dense[d];
+        }
       }
       done += 1;
       if (config.on_progress && (static_cast<uint64_t>(done) % 512 == 0 || done == total)) {
@@ -105,6 +144,7 @@ LinearModel LinearTrainer::quantize(std::vector<std::string> labels) const {
   m.features = features_;
   m.labels = std::move(labels);
   m.bias = bias_;
+  m.dense_weights = dense_;
   const size_t buckets = size_t{1} << features_.bucket_bits;
   m.row_scale.assign(buckets, 0.0f);
   m.weights.assign(buckets * classes_, 0);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/tokenizer.h"
+#include "engine/word_vectors.h"
 
 namespace sr::engine {
 
@@ -25,14 +26,21 @@ struct LinearModel {
   std::vector<float> bias;       //!< [classes]
   std::vector<float> row_scale;  //!< [buckets], dequantisation scale of each row
   std::vector<int8_t> weights;   //!< [buckets * classes], row-major by bucket
+  WordVectors vectors;           //!< optional frozen word vectors (dim 0 = none)
+  std::vector<float> dense_weights;  //!< [classes * vectors.dim]
 
   size_t num_classes() const { return labels.size(); }
   size_t num_buckets() const { return size_t{1} << features.bucket_bits; }
+  //! The word vectors to pass to extract_features (null when the model has none).
+  const WordVectors* word_vectors() const { return vectors.empty() ? nullptr : &vectors; }
 
-  //! Raw logits (before temperature) for the given bucket ids; out has num_classes() floats.
-  void logits(std::span<const uint32_t> features, float* out) const;
+  //! Raw logits (before temperature) for bucket ids and the dense vector
+  //! (scratch.dense; ignored when empty); out has num_classes() floats.
+  void logits(std::span<const uint32_t> features, std::span<const float> dense, float* out) const;
   //! Calibrated class probabilities; out has num_classes() floats.
-  void probabilities(std::span<const uint32_t> features, float* out) const;
+  void probabilities(std::span<const uint32_t> features, std::span<const float> dense, float* out) const;
+  //! Both steps from a scratch filled by extract_features(..., word_vectors()).
+  void probabilities(const FeatureScratch& s, float* out) const { probabilities(s.features, s.dense, out); }
   //! The decided class: argmax, or for binary models with a positive class,
   //! positive iff P(positive) >= threshold.
   size_t decide(const float* probs) const;
@@ -44,6 +52,7 @@ void softmax(float* values, size_t n, float temperature);
 //! One training example: bucket ids (from extract_features), class, weight.
 struct TrainExample {
   std::vector<uint32_t> features;
+  std::vector<float> dense;  //!< empty, or the trainer's dense_dim floats
   uint32_t label = 0;
   float weight = 1.0f;
 };
@@ -53,6 +62,10 @@ struct TrainConfig {
   int epochs = 5;
   float learning_rate = 0.5f;  //!< decays linearly to 0 over all epochs
   uint64_t seed = 42;          //!< shuffling order; same seed + data = same model
+  float dense_lr_scale = 1.0f; //!< learning-rate multiplier of the dense (word vector) weights
+  //! Probability of dropping each sparse feature occurrence per step, so the
+  //! model cannot lean on a few memorised n-grams (short prompts have few).
+  float sparse_dropout = 0.0f;
   //! Called every few hundred examples with progress in [0,1] and the running loss.
   std::function<void(double progress, double loss)> on_progress;
 };
@@ -60,19 +73,21 @@ struct TrainConfig {
 //! Float weights during training; quantize() produces the inference model.
 class LinearTrainer {
  public:
-  LinearTrainer(const FeatureConfig& features, size_t num_classes);
+  LinearTrainer(const FeatureConfig& features, size_t num_classes, size_t dense_dim = 0);
 
   //! Plain SGD on softmax cross-entropy, sparse updates of touched rows only.
   void train(const std::vector<TrainExample>& examples, const TrainConfig& config);
   //! Logits with the float weights.
-  void logits(std::span<const uint32_t> features, float* out) const;
+  void logits(std::span<const uint32_t> features, std::span<const float> dense, float* out) const;
   //! int8 weights with a per-row scale; labels and calibration filled by the caller.
   LinearModel quantize(std::vector<std::string> labels) const;
 
  private:
   FeatureConfig features_;
   size_t classes_;
+  size_t dense_dim_;
   std::vector<float> bias_;
+  std::vector<float> dense_;  // [classes * dense_dim]
   std::vector<float> weights_;
 };
 

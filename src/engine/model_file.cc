@@ -70,6 +70,16 @@ std::string serialize_linear_model(const LinearModel& m) {
   weights.append(reinterpret_cast<const char*>(m.row_scale.data()), m.row_scale.size() * 4);
   weights.append(reinterpret_cast<const char*>(m.weights.data()), m.weights.size());
 
+  const WordVectors& wv = m.vectors;
+  std::string dense;
+  if (wv.dim > 0) {
+    dense.append(reinterpret_cast<const char*>(m.dense_weights.data()), m.dense_weights.size() * 4);
+    dense.append(reinterpret_cast<const char*>(wv.keys.data()), wv.keys.size() * 8);
+    dense.append(reinterpret_cast<const char*>(wv.rows.data()), wv.rows.size() * 4);
+    dense.append(reinterpret_cast<const char*>(wv.scales.data()), wv.scales.size() * 4);
+    dense.append(reinterpret_cast<const char*>(wv.values.data()), wv.values.size());
+  }
+
   std::string out(kModelHeaderBytes, '\0');
   std::memcpy(out.data(), kModelFileMagic, 8);
   put<uint32_t>(out, 8, kModelFileVersion);
@@ -88,9 +98,15 @@ std::string serialize_linear_model(const LinearModel& m) {
   put<uint64_t>(out, 64, weights.size());
   put<uint32_t>(out, 72, crc32_of(labels.data(), labels.size()));
   put<uint32_t>(out, 76, crc32_of(weights.data(), weights.size()));
-  put<uint32_t>(out, 92, crc32_of(out.data(), 92));
+  put<uint32_t>(out, 80, wv.dim);
+  put<uint32_t>(out, 84, wv.dim > 0 ? wv.vocab : 0);
+  put<uint32_t>(out, 88, wv.dim > 0 ? wv.table_bits : 0);
+  put<uint32_t>(out, 92, crc32_of(dense.data(), dense.size()));
+  put<uint64_t>(out, 96, dense.size());
+  put<uint32_t>(out, 124, crc32_of(out.data(), 124));
   out += labels;
   out += weights;
+  out += dense;
   return out;
 }
 
@@ -109,9 +125,10 @@ Result<LinearModel> parse_linear_model(std::span<const uint8_t> bytes, const std
                          std::to_string(kModelFileVersion) + ")");
   }
   if (get<uint32_t>(p, 12) != kModelHeaderBytes) {
-    return bad(name, "header_bytes is " + std::to_string(get<uint32_t>(p, 12)) + ", expected 96");
+    return bad(name, "header_bytes is " + std::to_string(get<uint32_t>(p, 12)) + ", expected " +
+                         std::to_string(kModelHeaderBytes));
   }
-  if (get<uint32_t>(p, 92) != crc32_of(p, 92)) return bad(name, "header checksum mismatch (file corrupt)");
+  if (get<uint32_t>(p, 124) != crc32_of(p, 124)) return bad(name, "header checksum mismatch (file corrupt)");
 
   LinearModel m;
   const uint32_t classes = get<uint32_t>(p, 16);
@@ -126,6 +143,10 @@ Result<LinearModel> parse_linear_model(std::span<const uint8_t> bytes, const std
   m.positive_class = get<int32_t>(p, 52);
   const uint64_t labels_bytes = get<uint64_t>(p, 56);
   const uint64_t weights_bytes = get<uint64_t>(p, 64);
+  const uint32_t dense_dim = get<uint32_t>(p, 80);
+  const uint32_t vocab = get<uint32_t>(p, 84);
+  const uint32_t table_bits = get<uint32_t>(p, 88);
+  const uint64_t dense_bytes = get<uint64_t>(p, 96);
 
   if (classes < 2 || classes > kMaxClasses) return bad(name, "num_classes " + std::to_string(classes) + " out of range [2, 4096]");
   if (m.features.bucket_bits < 8 || m.features.bucket_bits > 26) {
@@ -144,19 +165,34 @@ Result<LinearModel> parse_linear_model(std::span<const uint8_t> bytes, const std
   if (m.positive_class < -1 || m.positive_class >= static_cast<int32_t>(classes)) {
     return bad(name, "positive_class " + std::to_string(m.positive_class) + " out of range");
   }
+  uint64_t want_dense = 0;
+  if (dense_dim == 0) {
+    if (vocab != 0 || table_bits != 0) return bad(name, "vocab/table_bits set without word vectors (dense_dim 0)");
+  } else {
+    if (dense_dim > 1024) return bad(name, "dense_dim " + std::to_string(dense_dim) + " out of range [0, 1024]");
+    if (vocab == 0 || vocab > (1u << 22)) return bad(name, "vocab " + std::to_string(vocab) + " out of range [1, 2^22]");
+    if (table_bits == 0 || table_bits > 24 || (uint64_t{1} << table_bits) <= vocab) {
+      return bad(name, "table_bits " + std::to_string(table_bits) + " invalid for vocab " + std::to_string(vocab));
+    }
+    const uint64_t slots = uint64_t{1} << table_bits;
+    want_dense = 4ull * classes * dense_dim + 12 * slots + 4ull * vocab + uint64_t{vocab} * dense_dim;
+  }
   if (labels_bytes > kMaxLabelsBytes) return bad(name, "labels section size " + std::to_string(labels_bytes) + " too large");
   // Sizes come from the file: add them with overflow checks before comparing.
   uint64_t total = 0;
   if (__builtin_add_overflow(uint64_t{kModelHeaderBytes}, labels_bytes, &total) ||
-      __builtin_add_overflow(total, weights_bytes, &total)) {
+      __builtin_add_overflow(total, weights_bytes, &total) || __builtin_add_overflow(total, dense_bytes, &total)) {
     return bad(name, "section sizes overflow (labels " + std::to_string(labels_bytes) + ", weights " +
-                         std::to_string(weights_bytes) + ")");
+                         std::to_string(weights_bytes) + ", dense " + std::to_string(dense_bytes) + ")");
   }
   const uint64_t want_weights = expected_weights_bytes(classes, m.features.bucket_bits);
   if (weights_bytes != want_weights) {
     return bad(name, "weights section is " + std::to_string(weights_bytes) + " bytes, expected " +
                          std::to_string(want_weights) + " for " + std::to_string(classes) + " classes and 2^" +
                          std::to_string(m.features.bucket_bits) + " buckets");
+  }
+  if (dense_bytes != want_dense) {
+    return bad(name, "dense section is " + std::to_string(dense_bytes) + " bytes, expected " + std::to_string(want_dense));
   }
   if (size < total) {
     return bad(name, "truncated: header declares " + std::to_string(total) + " bytes, file has " + std::to_string(size));
@@ -166,8 +202,10 @@ Result<LinearModel> parse_linear_model(std::span<const uint8_t> bytes, const std
   }
   const uint8_t* lp = p + kModelHeaderBytes;
   const uint8_t* wp = lp + labels_bytes;
+  const uint8_t* dp = wp + weights_bytes;
   if (get<uint32_t>(p, 72) != crc32_of(lp, labels_bytes)) return bad(name, "labels section checksum mismatch (file corrupt)");
   if (get<uint32_t>(p, 76) != crc32_of(wp, weights_bytes)) return bad(name, "weights section checksum mismatch (file corrupt)");
+  if (get<uint32_t>(p, 92) != crc32_of(dp, dense_bytes)) return bad(name, "dense section checksum mismatch (file corrupt)");
 
   std::unordered_set<std::string> seen;
   size_t off = 0;
@@ -199,6 +237,37 @@ Result<LinearModel> parse_linear_model(std::span<const uint8_t> bytes, const std
   std::memcpy(m.weights.data(), wp + 4 * classes + 4 * buckets, buckets * classes);
   for (float b : m.bias) if (!std::isfinite(b)) return bad(name, "non-finite bias");
   for (float s : m.row_scale) if (!std::isfinite(s) || s < 0) return bad(name, "non-finite or negative row scale");
+  if (dense_dim > 0) {
+    WordVectors& wv = m.vectors;
+    wv.dim = dense_dim;
+    wv.vocab = vocab;
+    wv.table_bits = table_bits;
+    const size_t slots = size_t{1} << table_bits;
+    const uint8_t* q = dp;
+    m.dense_weights.resize(size_t{classes} * dense_dim);
+    std::memcpy(m.dense_weights.data(), q, m.dense_weights.size() * 4);
+    q += m.dense_weights.size() * 4;
+    wv.keys.resize(slots);
+    std::memcpy(wv.keys.data(), q, slots * 8);
+    q += slots * 8;
+    wv.rows.resize(slots);
+    std::memcpy(wv.rows.data(), q, slots * 4);
+    q += slots * 4;
+    wv.scales.resize(vocab);
+    std::memcpy(wv.scales.data(), q, size_t{vocab} * 4);
+    q += size_t{vocab} * 4;
+    wv.values.resize(size_t{vocab} * dense_dim);
+    std::memcpy(wv.values.data(), q, wv.values.size());
+    size_t used = 0;
+    for (size_t i = 0; i < slots; ++i) {
+      if (wv.keys[i] == 0) continue;
+      ++used;
+      if (wv.rows[i] >= vocab) return bad(name, "word vector table row " + std::to_string(wv.rows[i]) + " out of range");
+    }
+    if (used == slots) return bad(name, "word vector table has no empty slot");
+    for (float w : m.dense_weights) if (!std::isfinite(w)) return bad(name, "non-finite dense weight");
+    for (float s : wv.scales) if (!std::isfinite(s) || s < 0) return bad(name, "non-finite or negative word vector scale");
+  }
   return m;
 }
 

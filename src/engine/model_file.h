@@ -1,11 +1,11 @@
 #pragma once
 // Binary file format of a LinearModel ("model.bin"). Little-endian, fixed-size
-// header followed by two sections, each with its own CRC-32:
+// header followed by three sections, each with its own CRC-32:
 //
 //   offset size  field
 //   0      8     magic "SRLINCLS"
 //   8      4     u32 version (kModelFileVersion)
-//   12     4     u32 header_bytes (96)
+//   12     4     u32 header_bytes (128)
 //   16     4     u32 num_classes        [2, 4096]
 //   20     4     u32 bucket_bits        [8, 26]
 //   24     4     u32 char_min           [0, 8]
@@ -20,10 +20,17 @@
 //   64     8     u64 weights_bytes      = 4*C + 4*B + B*C
 //   72     4     u32 labels_crc32
 //   76     4     u32 weights_crc32
-//   80     12    reserved, zero
-//   92     4     u32 header_crc32 (of bytes 0..91)
-//   96     labels: num_classes x (u16 length, UTF-8 bytes)
+//   80     4     u32 dense_dim          [0, 1024], 0 = no word vectors
+//   84     4     u32 vocab              [0, 2^22]  (0 iff dense_dim 0)
+//   88     4     u32 table_bits         [0, 24], 2^bits > vocab
+//   92     4     u32 dense_crc32
+//   96     8     u64 dense_bytes        = 4*C*D + 12*2^bits + 4*V + V*D (0 without vectors)
+//   104    20    reserved, zero
+//   124    4     u32 header_crc32 (of bytes 0..123)
+//   128    labels: num_classes x (u16 length, UTF-8 bytes)
 //   ...    weights: f32 bias[C], f32 row_scale[B], i8 weights[B*C]
+//   ...    dense: f32 dense_weights[C*D], u64 keys[2^bits], u32 rows[2^bits],
+//                 f32 scales[V], i8 values[V*D]
 //
 // The loader checks every field and rejects a file that is truncated, has
 // trailing bytes, or whose checksums do not match, with a message naming the
@@ -39,7 +46,7 @@ namespace sr::engine {
 
 inline constexpr char kModelFileMagic[8] = {'S', 'R', 'L', 'I', 'N', 'C', 'L', 'S'};
 inline constexpr uint32_t kModelFileVersion = 1;
-inline constexpr uint32_t kModelHeaderBytes = 96;
+inline constexpr uint32_t kModelHeaderBytes = 128;
 
 //! Serialises a model to bytes (the exact file content).
 std::string serialize_linear_model(const LinearModel& model);

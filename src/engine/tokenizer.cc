@@ -5,6 +5,9 @@
 #include "engine/hashing.h"
 #include "engine/normalize.h"
 #include "engine/utf8.h"
+#include "engine/word_vectors.h"
+
+#include <cmath>
 
 namespace sr::engine {
 namespace {
@@ -40,7 +43,7 @@ CharClass classify_char(char32_t c) {
 }
 
 void append_features(const FeatureConfig& config, std::u32string_view text, const std::vector<Token>& tokens,
-                     std::vector<uint32_t>& out) {
+                     std::vector<uint32_t>& out, const WordVectors* vectors, float* dense) {
   const uint32_t mask = (1u << config.bucket_bits) - 1;
   uint64_t prev = 0;
   bool have_prev = false;
@@ -48,6 +51,13 @@ void append_features(const FeatureConfig& config, std::u32string_view text, cons
     const std::u32string_view word = text.substr(t.begin, t.end - t.begin);
     const uint64_t wh = hash_code_points(word, kWordSeed);
     out.push_back(static_cast<uint32_t>(wh) & mask);
+    if (dense != nullptr) {
+      if (const int32_t row = vectors->find(wh); row >= 0) {
+        const float w = WordVectors::rank_weight(static_cast<uint32_t>(row)) * vectors->scales[static_cast<size_t>(row)];
+        const int8_t* v = vectors->values.data() + size_t{static_cast<uint32_t>(row)} * vectors->dim;
+        for (uint32_t d = 0; d < vectors->dim; ++d) dense[d] += w * static_cast<float>(v[d]);
+      }
+    }
     if (config.word_bigrams && have_prev) out.push_back(static_cast<uint32_t>(hash_combine(prev ^ kBigramSeed, wh)) & mask);
     prev = wh;
     have_prev = true;
@@ -72,6 +82,8 @@ void append_features(const FeatureConfig& config, std::u32string_view text, cons
 
 }  // namespace
 
+uint64_t word_hash(std::u32string_view word) { return hash_code_points(word, kWordSeed); }
+
 void tokenize(std::u32string_view text, std::vector<Token>& out) {
   out.clear();
   const uint32_t n = static_cast<uint32_t>(text.size());
@@ -92,14 +104,31 @@ void tokenize(std::u32string_view text, std::vector<Token>& out) {
   }
 }
 
-void extract_features(const FeatureConfig& config, std::string_view utf8, FeatureScratch& scratch) {
+void extract_features(const FeatureConfig& config, std::string_view utf8, FeatureScratch& scratch,
+                      const WordVectors* vectors) {
   scratch.features.clear();
+  float* dense = nullptr;
+  if (vectors != nullptr && !vectors->empty()) {
+    scratch.dense.assign(vectors->dim, 0.0f);
+    dense = scratch.dense.data();
+  } else {
+    scratch.dense.clear();
+  }
   const Clipped parts = clip_head_tail(utf8, config.head_bytes, config.tail_bytes);
   for (std::string_view part : {parts.head, parts.tail}) {
     if (part.empty()) continue;
     normalize_text(part, scratch.normalized);
     tokenize(scratch.normalized, scratch.tokens);
-    append_features(config, scratch.normalized, scratch.tokens, scratch.features);
+    append_features(config, scratch.normalized, scratch.tokens, scratch.features, vectors, dense);
+  }
+  if (dense != nullptr) {
+    // Unit length: the direction carries the topic, the norm only the length.
+    double norm = 0;
+    for (float x : scratch.dense) norm += static_cast<double>(x) * x;
+    if (norm > 0) {
+      const float inv = static_cast<float>(1.0 / std::sqrt(norm));
+      for (float& x : scratch.dense) x *= inv;
+    }
   }
 }
 

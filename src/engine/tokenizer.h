@@ -11,6 +11,8 @@
 
 namespace sr::engine {
 
+struct WordVectors;
+
 //! How features are made; stored in the model file (the model is only valid
 //! with the featuriser it was trained with).
 struct FeatureConfig {
@@ -36,10 +38,17 @@ struct FeatureScratch {
   std::u32string normalized;
   std::vector<Token> tokens;
   std::vector<uint32_t> features;  //!< bucket ids, in text order, repeats kept
+  std::vector<float> dense;        //!< unit-length weighted mean word vector (empty without vectors)
 };
 
-//! Normalises, clips, tokenizes and hashes `utf8` into scratch.features.
-void extract_features(const FeatureConfig& config, std::string_view utf8, FeatureScratch& scratch);
+//! The 64-bit hash of one normalised word (its unigram feature before bucket
+//! masking; also the key of word vector lookups).
+uint64_t word_hash(std::u32string_view word);
+
+//! Normalises, clips, tokenizes and hashes `utf8` into scratch.features, and
+//! when `vectors` is non-null and non-empty, fills scratch.dense.
+void extract_features(const FeatureConfig& config, std::string_view utf8, FeatureScratch& scratch,
+                      const WordVectors* vectors = nullptr);
 
 //! The words of a text after normalisation, as UTF-8 (for tests and tools).
 std::vector<std::string> tokenize_to_strings(std::string_view utf8);

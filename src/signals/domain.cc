@@ -4,9 +4,11 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <cstdlib>
 
 #include "engine/hashing.h"
 #include "engine/model_file.h"
+#include "engine/word_vectors.h"
 #include "signals/text_classifier.h"
 
 namespace sr::signals {
@@ -19,9 +21,9 @@ constexpr size_t kMaxMathRows = 2500;
 
 engine::FeatureConfig domain_features() {
   engine::FeatureConfig f;
-  f.bucket_bits = 17;  // 2^17 x 14 int8 + scales = 2.3 MB
-  f.char_min = 3;
-  f.char_max = 5;
+  f.bucket_bits = getenv("XBITS") ? atoi(getenv("XBITS")) : 17;  // 2^17 x 14 int8 + scales = 2.3 MB
+  f.char_min = getenv("XCMIN") ? atoi(getenv("XCMIN")) : 3;
+  f.char_max = getenv("XCMAX") ? atoi(getenv("XCMAX")) : 5;
   f.word_bigrams = 1;
   f.head_bytes = 4096;  // exam questions and chat prompts are short; the head carries the topic
   f.tail_bytes = 1024;
@@ -175,6 +177,19 @@ int train_domain(const TrainOptions& options) {
   }
   std::sort(math.begin(), math.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (size_t i = 0; i < math.size() && i < kMaxMathRows; ++i) train.push_back(math[i].second);
+  // Extra files (e.g. models/domain/chat_seed.jsonl: hand-written chat-style
+  // prompts) are training-only and up-weighted: they are few but look like
+  // real traffic, which the exam questions do not.
+  std::vector<LabeledText> extra;
+  for (const auto& path : options.extra_data) {
+    auto more = read_domain(path, &skipped);
+    if (!more) {
+      std::fprintf(stderr, "train domain: %s\n", more.error().message.c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "train domain: %zu extra training rows from %s\n", more->size(), path.c_str());
+    extra.insert(extra.end(), more->begin(), more->end());
+  }
 
   std::vector<size_t> counts(classes, 0);
   for (const auto* r : train) counts[label_index(r->label)]++;
@@ -187,30 +202,53 @@ int train_domain(const TrainOptions& options) {
   }
 
   const engine::FeatureConfig features = domain_features();
+  // Frozen GloVe vectors give the model word meaning beyond the exam vocabulary.
+  engine::WordVectors vectors;
+  if (const std::string glove = find_glove_dir(options.data_path); !glove.empty() && !getenv("XNOGLOVE")) {
+    auto wv = engine::load_glove_f16(glove);
+    if (!wv) {
+      std::fprintf(stderr, "train domain: %s\n", wv.error().message.c_str());
+      return 1;
+    }
+    vectors = std::move(*wv);
+    std::fprintf(stderr, "train domain: %u GloVe word vectors from %s\n", vectors.vocab, glove.c_str());
+  } else {
+    std::fprintf(stderr, "train domain: no GloVe vectors found; training without them\n");
+  }
+  const engine::WordVectors* wvp = vectors.empty() ? nullptr : &vectors;
   engine::FeatureScratch fs;
   std::vector<engine::TrainExample> examples;
   auto add = [&](std::string_view text, uint32_t label, float weight) {
-    engine::extract_features(features, text, fs);
+    engine::extract_features(features, text, fs, wvp);
     if (fs.features.empty()) return;
-    examples.push_back({fs.features, label, weight});
+    examples.push_back({fs.features, fs.dense, label, weight});
   };
   for (const auto* r : train) {
     const uint32_t y = label_index(r->label);
     add(r->text, y, class_weight[y]);
     for (const auto& v : domain_augment(r->text, options.seed)) add(v, y, class_weight[y] * 0.7f);
   }
+  const float extra_weight = getenv("XEW") ? atof(getenv("XEW")) : 3.0f;
+  for (const auto& r : extra) {
+    const uint32_t y = label_index(r.label);
+    add(r.text, y, extra_weight);
+    for (const auto& v : domain_augment(r.text, options.seed)) add(v, y, extra_weight * 0.5f);
+  }
   std::fprintf(stderr, "train domain: %zu train rows -> %zu examples, %zu calibration, %zu test rows\n", train.size(),
                examples.size(), calib.size(), test.size());
 
-  engine::LinearTrainer trainer(features, classes);
+  engine::LinearTrainer trainer(features, classes, vectors.dim);
   engine::TrainConfig tc;
   tc.epochs = options.epochs > 0 ? options.epochs : 6;
-  tc.learning_rate = 0.8f;
+  tc.learning_rate = getenv("XLR") ? atof(getenv("XLR")) : 0.8f;
   tc.seed = options.seed;
+  tc.dense_lr_scale = getenv("XDLR") ? atof(getenv("XDLR")) : 1.0f;
+  tc.sparse_dropout = getenv("XDROP") ? atof(getenv("XDROP")) : 0.0f;
   if (options.progress) tc.on_progress = draw_progress;
   trainer.train(examples, tc);
 
   engine::LinearModel model = trainer.quantize(labels);
+  model.vectors = std::move(vectors);
   // Temperature on the calibration split: exam rows and their short variants,
   // since both kinds of prompt will be scored at run time.
   {
@@ -218,8 +256,8 @@ int train_domain(const TrainOptions& options) {
     std::vector<uint32_t> gold;
     std::vector<float> l(classes);
     auto push = [&](std::string_view text, uint32_t y) {
-      engine::extract_features(features, text, fs);
-      model.logits(fs.features, l.data());
+      engine::extract_features(features, text, fs, model.word_vectors());
+      model.logits(fs.features, fs.dense, l.data());
       logits.insert(logits.end(), l.begin(), l.end());
       gold.push_back(y);
     };

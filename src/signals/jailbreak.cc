@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <cstdlib>
 
 #include "engine/model_file.h"
 #include "signals/text_classifier.h"
@@ -21,9 +22,9 @@ constexpr double kTargetFpr = 0.01;
 
 engine::FeatureConfig jailbreak_features() {
   engine::FeatureConfig f;
-  f.bucket_bits = 18;  // 2^18 x 2 int8 + scales = 1.5 MB
-  f.char_min = 3;
-  f.char_max = 5;
+  f.bucket_bits = getenv("XBITS") ? atoi(getenv("XBITS")) : 18;  // 2^18 x 2 int8 + scales = 1.5 MB
+  f.char_min = getenv("XCMIN") ? atoi(getenv("XCMIN")) : 3;
+  f.char_max = getenv("XCMAX") ? atoi(getenv("XCMAX")) : 5;
   f.word_bigrams = 1;
   // Jailbreak templates are long (median ~1 kB); the framing sits at the start
   // and the payload request often at the end, so keep both.
@@ -121,7 +122,7 @@ int train_jailbreak(const TrainOptions& options) {
   size_t n_pos = 0;
   for (const auto* r : train) n_pos += r->label == "jailbreak";
   // Balance the classes' total weight: jailbreaks are ~15 % of rows.
-  const float pos_weight = n_pos ? std::clamp(static_cast<float>(train.size() - n_pos) / n_pos, 1.0f, 6.0f) : 1.0f;
+  const float pos_weight = n_pos ? std::clamp(static_cast<float>(train.size() - n_pos) / n_pos, 1.0f, getenv("XPW") ? (float)atof(getenv("XPW")) : 6.0f) : 1.0f;
   std::fprintf(stderr, "train jailbreak: %zu rows (%zu bad lines skipped): %zu train (%zu jailbreak, weight %.2f), %zu calibration, %zu test\n",
                rows->size(), skipped, train.size(), n_pos, pos_weight, calib.size(), test.size());
 
@@ -132,12 +133,12 @@ int train_jailbreak(const TrainOptions& options) {
     engine::extract_features(features, r->text, fs);
     if (fs.features.empty()) continue;
     const bool pos = r->label == "jailbreak";
-    examples.push_back({fs.features, pos ? kJailbreak : kBenign, pos ? pos_weight : 1.0f});
+    examples.push_back({fs.features, {}, pos ? kJailbreak : kBenign, pos ? pos_weight : 1.0f});
   }
   engine::LinearTrainer trainer(features, 2);
   engine::TrainConfig tc;
   tc.epochs = options.epochs > 0 ? options.epochs : 8;
-  tc.learning_rate = 0.5f;
+  tc.learning_rate = getenv("XLR") ? atof(getenv("XLR")) : 0.5f;
   tc.seed = options.seed;
   if (options.progress) tc.on_progress = draw_progress;
   trainer.train(examples, tc);
@@ -150,7 +151,7 @@ int train_jailbreak(const TrainOptions& options) {
     float l[2];
     for (const auto* r : calib) {
       engine::extract_features(features, r->text, fs);
-      model.logits(fs.features, l);
+      model.logits(fs.features, {}, l);
       logits.insert(logits.end(), l, l + 2);
       gold.push_back(r->label == "jailbreak" ? kJailbreak : kBenign);
     }

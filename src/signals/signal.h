@@ -60,6 +60,7 @@ using EntityRecognizerPtr = std::unique_ptr<const EntityRecognizer>;
 //! Options of `semrouter train --task T --data FILE --out DIR`.
 struct TrainOptions {
   std::string data_path;
+  std::vector<std::string> extra_data;  //!< more training-only files (repeated --data)
   std::string out_dir;
   uint64_t seed = 42;
   int epochs = 0;          //!< 0 = the task's default

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 
 #include "base/paths.h"
 #include "engine/hashing.h"
@@ -31,9 +33,9 @@ TextClassifier::TextClassifier(std::string task, engine::LinearModel model)
 
 Classification TextClassifier::classify(std::string_view utf8) const {
   Scratch& s = scratch();
-  engine::extract_features(model_.features, utf8, s.features);
+  engine::extract_features(model_.features, utf8, s.features, model_.word_vectors());
   s.probs.resize(model_.num_classes());
-  model_.probabilities(s.features.features, s.probs.data());
+  model_.probabilities(s.features, s.probs.data());
   const size_t k = model_.decide(s.probs.data());
   Classification c;
   c.label = model_.labels[k];
@@ -44,9 +46,9 @@ Classification TextClassifier::classify(std::string_view utf8) const {
 
 void TextClassifier::probabilities(std::string_view utf8, std::vector<float>& out) const {
   Scratch& s = scratch();
-  engine::extract_features(model_.features, utf8, s.features);
+  engine::extract_features(model_.features, utf8, s.features, model_.word_vectors());
   out.resize(model_.num_classes());
-  model_.probabilities(s.features.features, out.data());
+  model_.probabilities(s.features, out.data());
 }
 
 Result<std::unique_ptr<const TextClassifier>> load_text_classifier(const std::string& task, const std::string& model_dir,
@@ -166,6 +168,15 @@ void print_report(FILE* out, const std::string& title, const EvalReport& r) {
     std::fprintf(out, "\n");
   }
   std::fprintf(out, "\n");
+}
+
+std::string find_glove_dir(const std::string& data_path) {
+  namespace fs = std::filesystem;
+  if (const char* env = std::getenv("SEMROUTER_GLOVE_DIR"); env != nullptr && *env) return env;
+  std::error_code ec;
+  const fs::path dir = fs::path(data_path).parent_path().parent_path() / "models" / "glove_wink_100d";
+  if (fs::exists(dir / "glove_wink_100d_top20k.f16.bin", ec)) return dir.string();
+  return {};
 }
 
 void draw_progress(double fraction, double loss) {

@@ -79,6 +79,10 @@ EvalReport make_report(const std::vector<std::string>& labels, const std::vector
                        const std::vector<uint32_t>& predicted);
 void print_report(FILE* out, const std::string& title, const EvalReport& report);
 
+//! GloVe directory for training: $SEMROUTER_GLOVE_DIR, else
+//! <data file dir>/../models/glove_wink_100d when it exists, else "".
+std::string find_glove_dir(const std::string& data_path);
+
 //! A one-line progress bar on stderr ("\r[#####     ] 52% loss 0.41").
 void draw_progress(double fraction, double loss);
 

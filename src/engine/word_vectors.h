@@ -1,0 +1,46 @@
+#pragma once
+// Frozen pretrained word vectors (GloVe) as a dense feature: the weighted mean
+// of the vectors of a text's words. It carries meaning from a much larger
+// corpus, so a prompt using words the classifier never saw in training still
+// lands near its topic. Stored int8 (one scale per word) in the model file;
+// looked up by the same 64-bit word hash the tokenizer already computes.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace sr::engine {
+
+struct WordVectors {
+  uint32_t dim = 0;            //!< 0 = no vectors
+  uint32_t vocab = 0;          //!< number of words; row i = i-th most frequent
+  uint32_t table_bits = 0;     //!< open-addressing table of 2^bits slots
+  std::vector<uint64_t> keys;  //!< [slots] word hash, 0 = empty
+  std::vector<uint32_t> rows;  //!< [slots] row of the word in `values`
+  std::vector<float> scales;   //!< [vocab] dequantisation scale per row
+  std::vector<int8_t> values;  //!< [vocab * dim]
+
+  bool empty() const { return dim == 0; }
+  //! Row of the word with hash `h`, or -1.
+  int32_t find(uint64_t h) const {
+    if (keys.empty()) return -1;
+    const uint64_t mask = keys.size() - 1;
+    const uint64_t key = h | 1;  // 0 marks an empty slot
+    for (uint64_t i = key & mask, n = 0; n < keys.size(); i = (i + 1) & mask, ++n) {
+      if (keys[i] == key) return static_cast<int32_t>(rows[i]);
+      if (keys[i] == 0) return -1;
+    }
+    return -1;
+  }
+  //! Weight of a word by frequency rank (smooth inverse frequency: the most
+  //! common words carry little topic).
+  static float rank_weight(uint32_t rank) { return static_cast<float>(rank) / (static_cast<float>(rank) + 200.0f); }
+};
+
+//! Loads `<dir>/glove_wink_100d_top20k.{f16.bin,vocab.txt}` (float16 rows, one
+//! word per line) and quantises to int8. Words are normalised like the
+//! tokenizer does; a word that tokenizes into several tokens is skipped.
+Result<WordVectors> load_glove_f16(const std::string& dir);
+
+}  // namespace sr::engine
