@@ -1,0 +1,150 @@
+#include <cmath>
+#include <filesystem>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "decision/router/metrics.h"
+#include "decision/router/router.h"
+#include "decision/router/routers.h"
+#include "synthetic.h"
+
+namespace sr::router {
+namespace {
+
+class EachRouter : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EachRouter, LearnsTheSyntheticSignal) {
+  auto emb = testing::synthetic_embedder();
+  TrainOptions o;
+  o.ivf_lists = 4;
+  o.ivf_probe = 4;
+  o.knn_k = 10;
+  o.mf_epochs = 30;
+  auto r = train_router(GetParam(), testing::synthetic_outcomes(400, 1), emb, o);
+  ASSERT_TRUE(r) << r.error().message;
+  float hard = (*r)->score("what is the proof of a theorem");
+  float easy = (*r)->score("what is the recipe of a cat");
+  EXPECT_GT(hard, easy + 0.01f) << GetParam();
+  EXPECT_GE(hard, 0.0f);
+  EXPECT_LE(hard, 1.0f);
+  // Held-out synthetic data: far above random (0.5); a perfect router gets
+  // about 0.75 here since hard prompts are half of the data.
+  auto test = testing::synthetic_outcomes(300, 2);
+  std::vector<float> s;
+  std::vector<PairOutcome> out;
+  for (const auto& ex : test.rows) {
+    s.push_back((*r)->score(ex.text));
+    out.push_back({ex.quality[1], ex.quality[0]});
+  }
+  EXPECT_GT(evaluate_pair(s, out, 10).apgr, 0.7) << GetParam();
+  // Expected quality: the weak model is expected to do worse on hard prompts.
+  auto qh = (*r)->expected_quality("hard integral lemma");
+  auto qe = (*r)->expected_quality("easy weather dog");
+  ASSERT_EQ(qh.size(), 2u);
+  EXPECT_LT(qh[0] - qh[1], qe[0] - qe[1]) << GetParam();
+}
+
+TEST_P(EachRouter, SaveLoadGivesTheSameScores) {
+  auto emb = testing::synthetic_embedder();
+  TrainOptions o;
+  o.ivf_lists = 4;
+  o.mf_epochs = 3;
+  o.linear_epochs = 2;
+  auto r = train_router(GetParam(), testing::synthetic_outcomes(200, 3), emb, o);
+  ASSERT_TRUE(r);
+  auto dir = std::filesystem::temp_directory_path() / ("sr_router_test_" + GetParam());
+  ASSERT_TRUE(save_router(**r, dir.string()));
+  auto back = load_router(dir.string());
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ((*back)->kind(), GetParam());
+  for (const char* p : {"what is the proof", "hello cat", "", "unknown words only"}) {
+    // Stored tables are float16/int8, so allow a small difference.
+    EXPECT_NEAR((*back)->score(p), (*r)->score(p), 0.03) << GetParam() << " " << p;
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_P(EachRouter, ScoringIsThreadSafe) {
+  auto emb = testing::synthetic_embedder();
+  TrainOptions o;
+  o.ivf_lists = 4;
+  o.mf_epochs = 2;
+  o.linear_epochs = 1;
+  auto r = train_router(GetParam(), testing::synthetic_outcomes(200, 4), emb, o);
+  ASSERT_TRUE(r);
+  const std::vector<std::string> prompts = {"hard proof", "easy cat", "theorem lemma integral", "weather"};
+  std::vector<float> want;
+  for (const auto& p : prompts) want.push_back((*r)->score(p));
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i)
+        for (size_t k = 0; k < prompts.size(); ++k)
+          if ((*r)->score(prompts[k]) != want[k]) ++mismatches;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, EachRouter, ::testing::Values("prior", "knn", "sw", "mf", "linear", "ensemble"),
+                         [](const auto& info) { return info.param; });
+
+TEST(RouterChoice, MaximisesQualityMinusLambdaCost) {
+  std::vector<float> q = {0.5f, 0.7f, 0.9f};
+  std::vector<double> price = {0.1, 0.5, 2.0};
+  EXPECT_EQ(choose_model(q, price, 0.0).model, 2);   // quality only
+  EXPECT_EQ(choose_model(q, price, 0.3).model, 1);   // 0.47, 0.55, 0.30
+  EXPECT_EQ(choose_model(q, price, 10.0).model, 0);  // cost dominates
+  EXPECT_EQ(choose_model(q, price, 0.0, 1.0).model, 1);  // budget excludes the best
+  EXPECT_EQ(choose_model(q, price, 0.0, 0.05).model, -1);  // nothing fits
+  auto c = choose_model(q, price, 0.3);
+  EXPECT_NEAR(c.utility, 0.7 - 0.3 * 0.5, 1e-6);
+  // Ties go to the cheaper model.
+  std::vector<float> same = {0.8f, 0.8f};
+  std::vector<double> p2 = {1.0, 0.5};
+  EXPECT_EQ(choose_model(same, p2, 0.0).model, 1);
+  // Size mismatch: no choice.
+  EXPECT_EQ(choose_model(same, price, 0.0).model, -1);
+}
+
+TEST(RouterChoice, StrongWeakThreshold) {
+  EXPECT_TRUE(route_strong(0.6f, 0.5));
+  EXPECT_TRUE(route_strong(0.5f, 0.5));
+  EXPECT_FALSE(route_strong(0.4f, 0.5));
+}
+
+TEST(RouterTrain, UnknownKindAndEmptyData) {
+  auto emb = testing::synthetic_embedder();
+  EXPECT_FALSE(train_router("nope", testing::synthetic_outcomes(10, 1), emb, {}));
+  EXPECT_FALSE(train_router("knn", OutcomeSet{}, emb, {}));
+}
+
+TEST(RouterTrain, NModelData) {
+  // Three models; model 2 is right only on hard prompts, model 0 only on easy ones.
+  auto base = testing::synthetic_outcomes(300, 5);
+  OutcomeSet s;
+  s.models = {"a", "b", "c"};
+  for (auto ex : base.rows) {
+    bool hard = ex.group == "hard";
+    ex.quality = {hard ? 0.0f : 1.0f, 0.5f, hard ? 1.0f : 0.0f};
+    s.rows.push_back(ex);
+  }
+  auto emb = testing::synthetic_embedder();
+  TrainOptions o;
+  o.ivf_lists = 4;
+  for (const char* kind : {"knn", "linear", "prior", "ensemble"}) {
+    auto r = train_router(kind, s, emb, o);
+    ASSERT_TRUE(r) << kind;
+    EXPECT_EQ((*r)->strong_index(), -1);
+    auto qh = (*r)->expected_quality("proof of a theorem");
+    auto qe = (*r)->expected_quality("recipe for a cat");
+    std::vector<double> price = {1, 1, 1};
+    EXPECT_EQ(choose_model(qh, price, 0).model, 2) << kind;
+    EXPECT_EQ(choose_model(qe, price, 0).model, 0) << kind;
+  }
+}
+
+}  // namespace
+}  // namespace sr::router
