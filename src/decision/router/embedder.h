@@ -29,6 +29,8 @@ class Embedder {
 
   size_t dim() const { return dim_; }
   size_t vocab_size() const { return words_.size(); }
+  //! Vocabulary in frequency order (benchmarks build synthetic prompts from it).
+  const std::vector<std::string>& words() const { return words_; }
   //! Unit-length embedding written to out[0..dim); all zeros when no word is known.
   void embed(std::string_view text, float* out) const;
   std::vector<float> embed(std::string_view text) const;

@@ -1,0 +1,729 @@
+#include "config/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include <re2/re2.h>
+#include <yaml-cpp/yaml.h>
+
+namespace sr::config {
+
+const Model* Config::find_model(std::string_view name) const {
+  for (const auto& m : models)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+bool Config::is_routing_name(std::string_view name) const {
+  return std::find(routing.names.begin(), routing.names.end(), name) != routing.names.end();
+}
+
+Result<std::string> expand_env(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '$' || i + 1 >= in.size() || in[i + 1] != '{') {
+      out.push_back(in[i]);
+      continue;
+    }
+    size_t close = in.find('}', i + 2);
+    if (close == std::string_view::npos)
+      return fail(ErrorCode::kConfigInvalid, "unterminated '${' in \"" + std::string(in) + "\"");
+    std::string_view inner = in.substr(i + 2, close - i - 2);
+    std::string_view name = inner, def;
+    bool has_default = false;
+    if (size_t d = inner.find(":-"); d != std::string_view::npos) {
+      name = inner.substr(0, d);
+      def = inner.substr(d + 2);
+      has_default = true;
+    }
+    if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+        }))
+      return fail(ErrorCode::kConfigInvalid, "bad variable name in '${" + std::string(inner) + "}'");
+    const char* v = std::getenv(std::string(name).c_str());
+    if (v && *v) {
+      out += v;
+    } else if (has_default) {
+      out += def;
+    } else {
+      return fail(ErrorCode::kConfigInvalid,
+                  "environment variable " + std::string(name) +
+                      " is not set (write ${" + std::string(name) + ":-default} to give a default)");
+    }
+    i = close;
+  }
+  return out;
+}
+
+namespace {
+
+bool parse_uint(std::string_view s, uint64_t& out) {
+  if (s.empty() || s.size() > 19) return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  out = v;
+  return true;
+}
+
+std::string trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return std::string(s.substr(b, e - b));
+}
+
+}  // namespace
+
+Result<uint64_t> parse_duration_ms(std::string_view text) {
+  std::string t = trim(text);
+  struct Unit { const char* suffix; uint64_t mul; };
+  static constexpr Unit kUnits[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+  for (const auto& u : kUnits) {
+    std::string_view sv(t);
+    size_t n = std::char_traits<char>::length(u.suffix);
+    if (sv.size() > n && sv.substr(sv.size() - n) == u.suffix) {
+      uint64_t v;
+      std::string num = trim(sv.substr(0, sv.size() - n));
+      if (parse_uint(num, v) && v <= UINT64_MAX / u.mul) return v * u.mul;
+      break;
+    }
+  }
+  uint64_t v;
+  if (parse_uint(t, v)) return v;
+  return fail(ErrorCode::kConfigInvalid,
+              "\"" + t + "\" is not a duration (write e.g. 500ms, 2s, 1m, or milliseconds)");
+}
+
+Result<uint64_t> parse_size_bytes(std::string_view text) {
+  std::string t = trim(text);
+  struct Unit { const char* suffix; uint64_t mul; };
+  static constexpr Unit kUnits[] = {{"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30},
+                                    {"KB", 1000}, {"MB", 1000000}, {"GB", 1000000000}, {"B", 1}};
+  for (const auto& u : kUnits) {
+    std::string_view sv(t);
+    size_t n = std::char_traits<char>::length(u.suffix);
+    if (sv.size() > n && sv.substr(sv.size() - n) == u.suffix) {
+      uint64_t v;
+      std::string num = trim(sv.substr(0, sv.size() - n));
+      if (parse_uint(num, v) && v <= UINT64_MAX / u.mul) return v * u.mul;
+      return fail(ErrorCode::kConfigInvalid, "\"" + t + "\" is not a size");
+    }
+  }
+  uint64_t v;
+  if (parse_uint(t, v)) return v;
+  return fail(ErrorCode::kConfigInvalid, "\"" + t + "\" is not a size (write e.g. 16KiB, 8MiB, or bytes)");
+}
+
+Result<Endpoint> parse_endpoint_url(std::string_view url) {
+  Endpoint ep;
+  ep.url = std::string(url);
+  std::string_view rest;
+  if (url.substr(0, 7) == "http://") {
+    rest = url.substr(7);
+  } else if (url.substr(0, 8) == "https://") {
+    rest = url.substr(8);
+    ep.tls = true;
+  } else {
+    return fail(ErrorCode::kConfigInvalid, "URL \"" + std::string(url) + "\" must start with http:// or https://");
+  }
+  size_t slash = rest.find('/');
+  std::string_view hostport = rest.substr(0, slash);
+  std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  if (path.find_first_of("?#") != std::string_view::npos)
+    return fail(ErrorCode::kConfigInvalid, "URL \"" + std::string(url) + "\" must not carry a query or fragment");
+  ep.base_path = std::string(path);
+  if (hostport.empty()) return fail(ErrorCode::kConfigInvalid, "URL \"" + std::string(url) + "\" has no host");
+  if (hostport.front() == '[') {  // IPv6 literal
+    size_t rb = hostport.find(']');
+    if (rb == std::string_view::npos)
+      return fail(ErrorCode::kConfigInvalid, "URL \"" + std::string(url) + "\" has an unclosed IPv6 bracket");
+    ep.host = std::string(hostport.substr(1, rb - 1));
+    std::string_view after = hostport.substr(rb + 1);
+    if (!after.empty()) {
+      if (after.front() != ':')
+        return fail(ErrorCode::kConfigInvalid, "URL \"" + std::string(url) + "\" has junk after the host");
+      ep.port = std::string(after.substr(1));
+    }
+  } else {
+    size_t colon = hostport.rfind(':');
+    if (colon == std::string_view::npos) {
+      ep.host = std::string(hostport);
+    } else {
+      ep.host = std::string(hostport.substr(0, colon));
+      ep.port = std::string(hostport.substr(colon + 1));
+    }
+  }
+  if (ep.host.empty()) return fail(ErrorCode::kConfigInvalid, "URL \"" + std::string(url) + "\" has no host");
+  if (ep.port.empty()) ep.port = ep.tls ? "443" : "80";
+  uint64_t p;
+  if (!parse_uint(ep.port, p) || p == 0 || p > 65535)
+    return fail(ErrorCode::kConfigInvalid, "URL \"" + std::string(url) + "\" has a bad port");
+  return ep;
+}
+
+namespace {
+
+// Thrown inside the loader only; load_config_string turns it into a Result.
+struct LoadError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+const char* const kDomains[] = {"biology", "business", "chemistry", "computer science", "economics",
+                                "engineering", "health", "history", "law", "math", "other",
+                                "philosophy", "physics", "psychology"};
+const char* const kPiiTypes[] = {"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN",
+                                 "IBAN_CODE", "IP_ADDRESS", "STREET_ADDRESS", "LOCATION", "ORGANIZATION",
+                                 "DATE_TIME", "DOMAIN_NAME", "US_DRIVER_LICENSE", "ZIP_CODE", "AGE",
+                                 "NRP", "TITLE"};
+
+class Loader {
+ public:
+  explicit Loader(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void fail_at(const YAML::Node& n, const std::string& path, const std::string& msg) const {
+    std::ostringstream os;
+    os << source_;
+    if (n.IsDefined() && n.Mark().line >= 0) os << ":" << n.Mark().line + 1 << ":" << n.Mark().column + 1;
+    os << ": " << (path.empty() ? "(top)" : path) << ": " << msg;
+    throw LoadError(os.str());
+  }
+
+  static int line_of(const YAML::Node& n) { return n.IsDefined() ? n.Mark().line + 1 : 0; }
+
+  void expect_map(const YAML::Node& n, const std::string& path) const {
+    if (!n.IsMap()) fail_at(n, path, std::string("expected a mapping (key: value), got ") + kind(n));
+  }
+  void expect_seq(const YAML::Node& n, const std::string& path) const {
+    if (!n.IsSequence()) fail_at(n, path, std::string("expected a list, got ") + kind(n));
+  }
+
+  static const char* kind(const YAML::Node& n) {
+    switch (n.Type()) {
+      case YAML::NodeType::Null: return "nothing (null)";
+      case YAML::NodeType::Scalar: return "a single value";
+      case YAML::NodeType::Sequence: return "a list";
+      case YAML::NodeType::Map: return "a mapping";
+      default: return "an undefined node";
+    }
+  }
+
+  // Rejects unknown and duplicate keys, suggesting the closest known key.
+  void check_keys(const YAML::Node& n, const std::string& path, std::initializer_list<const char*> allowed) const {
+    expect_map(n, path);
+    std::set<std::string> seen;
+    for (const auto& kv : n) {
+      if (!kv.first.IsScalar()) fail_at(kv.first, path, "keys must be plain names");
+      std::string key = kv.first.Scalar();
+      if (!seen.insert(key).second) fail_at(kv.first, path, "duplicate key \"" + key + "\"");
+      bool ok = false;
+      std::string best;
+      size_t best_d = 99;
+      for (const char* a : allowed) {
+        if (key == a) { ok = true; break; }
+        size_t d = edit_distance(key, a);
+        if (d < best_d) { best_d = d; best = a; }
+      }
+      if (!ok) {
+        std::string msg = "unknown key \"" + key + "\"";
+        if (best_d <= 3) msg += " (did you mean \"" + best + "\"?)";
+        else {
+          msg += " (known keys:";
+          for (const char* a : allowed) msg += std::string(" ") + a;
+          msg += ")";
+        }
+        fail_at(kv.first, path, msg);
+      }
+    }
+  }
+
+  std::string str(const YAML::Node& n, const std::string& path) const {
+    if (!n.IsScalar()) fail_at(n, path, std::string("expected a string, got ") + kind(n));
+    auto r = expand_env(n.Scalar());
+    if (!r) fail_at(n, path, r.error().message);
+    return *r;
+  }
+
+  std::string nonempty_str(const YAML::Node& n, const std::string& path) const {
+    std::string s = str(n, path);
+    if (s.empty()) fail_at(n, path, "must not be empty");
+    return s;
+  }
+
+  int64_t integer(const YAML::Node& n, const std::string& path, int64_t lo, int64_t hi) const {
+    std::string s = str(n, path);
+    char* end = nullptr;
+    errno = 0;
+    long long v = std::strtoll(s.c_str(), &end, 10);
+    if (s.empty() || *end != '\0' || errno != 0) fail_at(n, path, "expected a whole number, got \"" + s + "\"");
+    if (v < lo || v > hi)
+      fail_at(n, path, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " + s);
+    return v;
+  }
+
+  double number(const YAML::Node& n, const std::string& path, double lo, double hi) const {
+    std::string s = str(n, path);
+    char* end = nullptr;
+    double v = std::strtod(s.c_str(), &end);
+    if (s.empty() || *end != '\0' || v != v) fail_at(n, path, "expected a number, got \"" + s + "\"");
+    if (v < lo || v > hi) {
+      std::ostringstream os;
+      os << "must be between " << lo << " and " << hi << ", got " << s;
+      fail_at(n, path, os.str());
+    }
+    return v;
+  }
+
+  bool boolean(const YAML::Node& n, const std::string& path) const {
+    std::string s = str(n, path);
+    if (s == "true" || s == "yes" || s == "on") return true;
+    if (s == "false" || s == "no" || s == "off") return false;
+    fail_at(n, path, "expected true or false, got \"" + s + "\"");
+  }
+
+  uint64_t duration(const YAML::Node& n, const std::string& path, uint64_t max_ms = 24ull * 3600 * 1000) const {
+    auto r = parse_duration_ms(str(n, path));
+    if (!r) fail_at(n, path, r.error().message);
+    if (*r > max_ms) fail_at(n, path, "duration too long (max " + std::to_string(max_ms) + "ms)");
+    return *r;
+  }
+
+  uint64_t size(const YAML::Node& n, const std::string& path) const {
+    auto r = parse_size_bytes(str(n, path));
+    if (!r) fail_at(n, path, r.error().message);
+    return *r;
+  }
+
+  // A scalar or a list of scalars.
+  std::vector<std::string> str_list(const YAML::Node& n, const std::string& path, bool allow_empty = false) const {
+    std::vector<std::string> out;
+    if (n.IsScalar()) {
+      out.push_back(nonempty_str(n, path));
+    } else if (n.IsSequence()) {
+      for (size_t i = 0; i < n.size(); ++i) out.push_back(nonempty_str(n[i], path + "[" + std::to_string(i) + "]"));
+    } else {
+      fail_at(n, path, std::string("expected a value or a list of values, got ") + kind(n));
+    }
+    if (out.empty() && !allow_empty) fail_at(n, path, "must not be an empty list");
+    return out;
+  }
+
+  Config load(const YAML::Node& root) {
+    Config cfg;
+    cfg.source = source_;
+    if (!root.IsDefined() || root.IsNull()) fail_at(root, "", "the file is empty; expected at least `version: 1` and `models:`");
+    check_keys(root, "", {"version", "server", "routing", "models"});
+    if (!root["version"]) fail_at(root, "", "missing required key \"version\" (write `version: 1`)");
+    cfg.version = static_cast<int>(integer(root["version"], "version", 1, 1000));
+    if (cfg.version != 1) fail_at(root["version"], "version", "unsupported version " + std::to_string(cfg.version) + "; this semrouter reads version 1");
+    if (root["server"]) load_server(root["server"], cfg.server);
+    if (!root["models"]) fail_at(root, "", "missing required key \"models\" (a list of backend models)");
+    load_models(root["models"], cfg.models);
+    if (root["routing"]) load_routing(root["routing"], cfg);
+    if (cfg.routing.default_model.empty()) cfg.routing.default_model = cfg.models.front().name;
+    cross_check(root, cfg);
+    return cfg;
+  }
+
+ private:
+  void load_server(const YAML::Node& n, Server& s) {
+    const std::string p = "server";
+    check_keys(n, p, {"listen", "workers", "max_body_bytes", "max_header_bytes", "max_connections",
+                      "request_timeout", "keepalive_timeout", "drain_timeout", "max_response_bytes", "access_log"});
+    if (n["listen"]) {
+      std::string l = nonempty_str(n["listen"], p + ".listen");
+      size_t colon = l.rfind(':');
+      if (colon == std::string::npos) fail_at(n["listen"], p + ".listen", "expected host:port, got \"" + l + "\"");
+      std::string host = l.substr(0, colon), port = l.substr(colon + 1);
+      if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+      uint64_t pv;
+      if (!parse_uint(port, pv) || pv > 65535) fail_at(n["listen"], p + ".listen", "bad port \"" + port + "\"");
+      s.host = host.empty() ? "0.0.0.0" : host;
+      s.port = static_cast<uint16_t>(pv);
+    }
+    if (n["workers"]) s.workers = static_cast<int>(integer(n["workers"], p + ".workers", 0, 256));
+    if (n["max_body_bytes"]) s.max_body_bytes = size(n["max_body_bytes"], p + ".max_body_bytes");
+    if (n["max_header_bytes"]) {
+      uint64_t v = size(n["max_header_bytes"], p + ".max_header_bytes");
+      if (v < 1024 || v > (1u << 20)) fail_at(n["max_header_bytes"], p + ".max_header_bytes", "must be between 1KiB and 1MiB");
+      s.max_header_bytes = static_cast<uint32_t>(v);
+    }
+    if (n["max_connections"]) s.max_connections = static_cast<uint32_t>(integer(n["max_connections"], p + ".max_connections", 1, 1000000));
+    if (n["request_timeout"]) s.request_timeout_ms = static_cast<uint32_t>(duration(n["request_timeout"], p + ".request_timeout"));
+    if (n["keepalive_timeout"]) s.keepalive_timeout_ms = static_cast<uint32_t>(duration(n["keepalive_timeout"], p + ".keepalive_timeout"));
+    if (n["drain_timeout"]) s.drain_timeout_ms = static_cast<uint32_t>(duration(n["drain_timeout"], p + ".drain_timeout"));
+    if (n["max_response_bytes"]) s.max_response_bytes = size(n["max_response_bytes"], p + ".max_response_bytes");
+    if (n["access_log"]) s.access_log = nonempty_str(n["access_log"], p + ".access_log");
+    if (s.max_body_bytes == 0) fail_at(n["max_body_bytes"], p + ".max_body_bytes", "must be greater than 0");
+  }
+
+  void load_models(const YAML::Node& n, std::vector<Model>& models) {
+    expect_seq(n, "models");
+    if (n.size() == 0) fail_at(n, "models", "must list at least one model");
+    for (size_t i = 0; i < n.size(); ++i) models.push_back(load_model(n[i], "models[" + std::to_string(i) + "]"));
+  }
+
+  Model load_model(const YAML::Node& n, const std::string& p) {
+    check_keys(n, p, {"name", "provider", "upstream_model", "url", "endpoints", "api_key", "auth", "headers",
+                      "price", "timeouts", "retry", "fallbacks", "tls"});
+    Model m;
+    m.line = line_of(n);
+    if (!n["name"]) fail_at(n, p, "missing required key \"name\"");
+    m.name = nonempty_str(n["name"], p + ".name");
+    const std::string mp = p + " (" + m.name + ")";
+    m.upstream_model = n["upstream_model"] ? nonempty_str(n["upstream_model"], mp + ".upstream_model") : m.name;
+    if (n["provider"]) {
+      m.provider = nonempty_str(n["provider"], mp + ".provider");
+      static const std::set<std::string> kProviders{"openai", "vllm", "ollama", "llamacpp", "openai-compatible"};
+      if (!kProviders.count(m.provider))
+        fail_at(n["provider"], mp + ".provider",
+                "unknown provider \"" + m.provider + "\" (known: openai, vllm, ollama, llamacpp, openai-compatible)");
+    }
+    if (n["url"] && n["endpoints"]) fail_at(n, mp, "give either \"url\" or \"endpoints\", not both");
+    if (n["url"]) {
+      m.endpoints.push_back(endpoint(n["url"], mp + ".url"));
+    } else if (n["endpoints"]) {
+      const YAML::Node& eps = n["endpoints"];
+      expect_seq(eps, mp + ".endpoints");
+      for (size_t j = 0; j < eps.size(); ++j) {
+        std::string ep_path = mp + ".endpoints[" + std::to_string(j) + "]";
+        if (eps[j].IsScalar()) {
+          m.endpoints.push_back(endpoint(eps[j], ep_path));
+        } else {
+          check_keys(eps[j], ep_path, {"url", "weight"});
+          if (!eps[j]["url"]) fail_at(eps[j], ep_path, "missing required key \"url\"");
+          Endpoint ep = endpoint(eps[j]["url"], ep_path + ".url");
+          if (eps[j]["weight"]) ep.weight = static_cast<uint32_t>(integer(eps[j]["weight"], ep_path + ".weight", 0, 1000000));
+          m.endpoints.push_back(std::move(ep));
+        }
+      }
+    }
+    if (m.endpoints.empty()) fail_at(n, mp, "needs \"url\" or a non-empty \"endpoints\" list");
+    bool any_weight = std::any_of(m.endpoints.begin(), m.endpoints.end(), [](const Endpoint& e) { return e.weight > 0; });
+    if (!any_weight) fail_at(n, mp + ".endpoints", "at least one endpoint needs a weight above 0");
+    if (n["api_key"]) m.api_key = str(n["api_key"], mp + ".api_key");
+    if (n["auth"]) {
+      std::string a = nonempty_str(n["auth"], mp + ".auth");
+      if (a == "config") m.auth = AuthMode::kConfig;
+      else if (a == "passthrough") m.auth = AuthMode::kPassthrough;
+      else fail_at(n["auth"], mp + ".auth", "expected \"config\" (use api_key) or \"passthrough\" (use the client's Authorization header), got \"" + a + "\"");
+    }
+    if (n["headers"]) {
+      expect_map(n["headers"], mp + ".headers");
+      for (const auto& kv : n["headers"]) {
+        std::string k = str(kv.first, mp + ".headers");
+        std::transform(k.begin(), k.end(), k.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (k == "host" || k == "content-length" || k == "transfer-encoding" || k == "connection")
+          fail_at(kv.first, mp + ".headers", "header \"" + k + "\" is set by semrouter and cannot be overridden");
+        m.headers[k] = str(kv.second, mp + ".headers." + k);
+      }
+    }
+    if (n["price"]) {
+      check_keys(n["price"], mp + ".price", {"input_per_mtok", "output_per_mtok"});
+      if (n["price"]["input_per_mtok"]) m.price.input_per_mtok = number(n["price"]["input_per_mtok"], mp + ".price.input_per_mtok", 0, 1e6);
+      if (n["price"]["output_per_mtok"]) m.price.output_per_mtok = number(n["price"]["output_per_mtok"], mp + ".price.output_per_mtok", 0, 1e6);
+    }
+    if (n["timeouts"]) {
+      const YAML::Node& t = n["timeouts"];
+      check_keys(t, mp + ".timeouts", {"connect", "first_byte", "idle"});
+      if (t["connect"]) m.timeouts.connect_ms = static_cast<uint32_t>(duration(t["connect"], mp + ".timeouts.connect"));
+      if (t["first_byte"]) m.timeouts.first_byte_ms = static_cast<uint32_t>(duration(t["first_byte"], mp + ".timeouts.first_byte"));
+      if (t["idle"]) m.timeouts.idle_ms = static_cast<uint32_t>(duration(t["idle"], mp + ".timeouts.idle"));
+      if (m.timeouts.connect_ms == 0 || m.timeouts.first_byte_ms == 0 || m.timeouts.idle_ms == 0)
+        fail_at(t, mp + ".timeouts", "timeouts must be greater than 0");
+    }
+    if (n["retry"]) {
+      const YAML::Node& r = n["retry"];
+      check_keys(r, mp + ".retry", {"attempts", "backoff", "max_backoff"});
+      if (r["attempts"]) m.retry.attempts = static_cast<uint32_t>(integer(r["attempts"], mp + ".retry.attempts", 1, 10));
+      if (r["backoff"]) m.retry.backoff_ms = static_cast<uint32_t>(duration(r["backoff"], mp + ".retry.backoff", 60000));
+      if (r["max_backoff"]) m.retry.max_backoff_ms = static_cast<uint32_t>(duration(r["max_backoff"], mp + ".retry.max_backoff", 600000));
+    }
+    if (n["fallbacks"]) m.fallbacks = str_list(n["fallbacks"], mp + ".fallbacks", true);
+    if (n["tls"]) {
+      check_keys(n["tls"], mp + ".tls", {"verify", "ca_file"});
+      if (n["tls"]["verify"]) m.tls_verify = boolean(n["tls"]["verify"], mp + ".tls.verify");
+      if (n["tls"]["ca_file"]) m.ca_file = nonempty_str(n["tls"]["ca_file"], mp + ".tls.ca_file");
+    }
+    return m;
+  }
+
+  Endpoint endpoint(const YAML::Node& n, const std::string& p) {
+    auto r = parse_endpoint_url(nonempty_str(n, p));
+    if (!r) fail_at(n, p, r.error().message);
+    return *r;
+  }
+
+  void load_routing(const YAML::Node& n, Config& cfg) {
+    const std::string p = "routing";
+    check_keys(n, p, {"names", "default", "rules"});
+    if (n["names"]) cfg.routing.names = str_list(n["names"], p + ".names");
+    if (n["default"]) cfg.routing.default_model = nonempty_str(n["default"], p + ".default");
+    if (n["rules"]) {
+      expect_seq(n["rules"], p + ".rules");
+      for (size_t i = 0; i < n["rules"].size(); ++i)
+        cfg.routing.rules.push_back(load_rule(n["rules"][i], p + ".rules[" + std::to_string(i) + "]"));
+    }
+  }
+
+  Rule load_rule(const YAML::Node& n, const std::string& p) {
+    check_keys(n, p, {"name", "when", "model", "models"});
+    Rule r;
+    r.line = line_of(n);
+    if (!n["name"]) fail_at(n, p, "missing required key \"name\"");
+    r.name = nonempty_str(n["name"], p + ".name");
+    const std::string rp = p + " (" + r.name + ")";
+    if (n["model"] && n["models"]) fail_at(n, rp, "give either \"model\" or \"models\", not both");
+    if (n["model"]) r.models.push_back(nonempty_str(n["model"], rp + ".model"));
+    else if (n["models"]) r.models = str_list(n["models"], rp + ".models");
+    else fail_at(n, rp, "needs \"model\" (one model) or \"models\" (candidates in order)");
+    if (n["when"]) r.when = load_condition(n["when"], rp + ".when");
+    else { r.when.kind = Condition::Kind::kAll; r.when.line = r.line; }  // no condition: always matches
+    return r;
+  }
+
+  Condition::Scope scope(const YAML::Node& n, const std::string& p) {
+    std::string s = nonempty_str(n, p);
+    if (s == "last_user") return Condition::Scope::kLastUser;
+    if (s == "all") return Condition::Scope::kAllMessages;
+    if (s == "system") return Condition::Scope::kSystem;
+    fail_at(n, p, "expected last_user, all or system, got \"" + s + "\"");
+  }
+
+  void min_max(const YAML::Node& n, const std::string& p, Condition& c) {
+    if (n["min"]) c.min = integer(n["min"], p + ".min", 0, INT64_MAX);
+    if (n["max"]) c.max = integer(n["max"], p + ".max", 0, INT64_MAX);
+    if (c.min < 0 && c.max < 0) fail_at(n, p, "needs \"min\" and/or \"max\"");
+    if (c.min >= 0 && c.max >= 0 && c.min > c.max) fail_at(n, p, "min is greater than max");
+  }
+
+  std::vector<std::string> checked_values(const YAML::Node& n, const std::string& p, const char* const* known,
+                                          size_t count, const char* what) {
+    std::vector<std::string> v = str_list(n, p);
+    for (const auto& s : v) {
+      bool ok = false;
+      for (size_t i = 0; i < count; ++i) ok = ok || s == known[i];
+      if (!ok) {
+        std::string msg = "unknown " + std::string(what) + " \"" + s + "\" (known:";
+        for (size_t i = 0; i < count; ++i) msg += std::string(i ? ", " : " ") + known[i];
+        fail_at(n, p, msg + ")");
+      }
+    }
+    return v;
+  }
+
+  // A condition mapping; several keys in one mapping mean all of them.
+  Condition load_condition(const YAML::Node& n, const std::string& p) {
+    static constexpr std::initializer_list<const char*> kKinds = {
+        "all", "any", "not", "keywords", "regex", "message_count", "prompt_length", "has_images",
+        "has_tools", "header", "domain", "jailbreak", "pii", "language"};
+    check_keys(n, p, kKinds);
+    if (n.size() == 0) fail_at(n, p, "empty condition");
+    if (n.size() > 1) {
+      Condition all;
+      all.kind = Condition::Kind::kAll;
+      all.line = line_of(n);
+      for (const auto& kv : n) {
+        all.children.push_back(load_leaf(kv.first.Scalar(), kv.second, p + "." + kv.first.Scalar()));
+      }
+      return all;
+    }
+    auto kv = *n.begin();
+    return load_leaf(kv.first.Scalar(), kv.second, p + "." + kv.first.Scalar());
+  }
+
+  Condition load_leaf(const std::string& key, const YAML::Node& v, const std::string& p) {
+    using K = Condition::Kind;
+    Condition c;
+    c.line = line_of(v);
+    if (key == "all" || key == "any") {
+      c.kind = key == "all" ? K::kAll : K::kAny;
+      expect_seq(v, p);
+      if (v.size() == 0) fail_at(v, p, "needs at least one condition");
+      for (size_t i = 0; i < v.size(); ++i) c.children.push_back(load_condition(v[i], p + "[" + std::to_string(i) + "]"));
+    } else if (key == "not") {
+      c.kind = K::kNot;
+      c.children.push_back(load_condition(v, p));
+    } else if (key == "keywords") {
+      c.kind = K::kKeywords;
+      if (v.IsMap()) {
+        check_keys(v, p, {"any", "all", "case_sensitive", "scope"});
+        if (v["any"] && v["all"]) fail_at(v, p, "give either \"any\" or \"all\", not both");
+        if (!v["any"] && !v["all"]) fail_at(v, p, "needs \"any\" or \"all\" (a list of words)");
+        c.match_all = static_cast<bool>(v["all"]);
+        c.values = str_list(c.match_all ? v["all"] : v["any"], p + (c.match_all ? ".all" : ".any"));
+        if (v["case_sensitive"]) c.case_sensitive = boolean(v["case_sensitive"], p + ".case_sensitive");
+        if (v["scope"]) c.scope = scope(v["scope"], p + ".scope");
+      } else {
+        c.values = str_list(v, p);
+      }
+    } else if (key == "regex") {
+      c.kind = K::kRegex;
+      if (v.IsMap()) {
+        check_keys(v, p, {"pattern", "case_sensitive", "scope"});
+        if (!v["pattern"]) fail_at(v, p, "missing required key \"pattern\"");
+        c.pattern = nonempty_str(v["pattern"], p + ".pattern");
+        if (v["case_sensitive"]) c.case_sensitive = boolean(v["case_sensitive"], p + ".case_sensitive");
+        if (v["scope"]) c.scope = scope(v["scope"], p + ".scope");
+      } else {
+        c.pattern = nonempty_str(v, p);
+      }
+      RE2::Options opts;
+      opts.set_log_errors(false);
+      opts.set_case_sensitive(c.case_sensitive);
+      RE2 re(c.pattern, opts);
+      if (!re.ok()) fail_at(v, p, "bad regular expression: " + re.error());
+    } else if (key == "message_count") {
+      c.kind = K::kMessageCount;
+      check_keys(v, p, {"min", "max"});
+      min_max(v, p, c);
+    } else if (key == "prompt_length") {
+      c.kind = K::kPromptLength;
+      check_keys(v, p, {"min", "max", "scope"});
+      min_max(v, p, c);
+      if (v["scope"]) c.scope = scope(v["scope"], p + ".scope");
+    } else if (key == "has_images" || key == "has_tools") {
+      c.kind = key == "has_images" ? K::kHasImages : K::kHasTools;
+      c.flag = boolean(v, p);
+    } else if (key == "header") {
+      c.kind = K::kHeader;
+      check_keys(v, p, {"name", "equals"});
+      if (!v["name"]) fail_at(v, p, "missing required key \"name\"");
+      c.header = nonempty_str(v["name"], p + ".name");
+      std::transform(c.header.begin(), c.header.end(), c.header.begin(), [](unsigned char ch) { return std::tolower(ch); });
+      if (v["equals"]) c.equals = str(v["equals"], p + ".equals");
+    } else if (key == "domain") {
+      c.kind = K::kDomain;
+      if (v.IsMap()) {
+        check_keys(v, p, {"in", "min_confidence"});
+        if (!v["in"]) fail_at(v, p, "missing required key \"in\" (a list of domains)");
+        c.values = checked_values(v["in"], p + ".in", kDomains, std::size(kDomains), "domain");
+        if (v["min_confidence"]) c.min_score = number(v["min_confidence"], p + ".min_confidence", 0, 1);
+      } else {
+        c.values = checked_values(v, p, kDomains, std::size(kDomains), "domain");
+      }
+    } else if (key == "jailbreak") {
+      c.kind = K::kJailbreak;
+      c.min_score = -1;  // -1 = use the model's own threshold
+      if (v.IsMap()) {
+        check_keys(v, p, {"min_score"});
+        if (v["min_score"]) c.min_score = number(v["min_score"], p + ".min_score", 0, 1);
+      } else {
+        c.flag = boolean(v, p);
+      }
+    } else if (key == "pii") {
+      c.kind = K::kPii;
+      if (v.IsMap()) {
+        check_keys(v, p, {"types", "min_score"});
+        if (v["types"]) c.values = checked_values(v["types"], p + ".types", kPiiTypes, std::size(kPiiTypes), "PII type");
+        if (v["min_score"]) c.min_score = number(v["min_score"], p + ".min_score", 0, 1);
+      } else if (v.IsSequence()) {
+        c.values = checked_values(v, p, kPiiTypes, std::size(kPiiTypes), "PII type");
+      } else {
+        c.flag = boolean(v, p);
+      }
+    } else if (key == "language") {
+      c.kind = K::kLanguage;
+      if (v.IsMap()) {
+        check_keys(v, p, {"in", "min_confidence"});
+        if (!v["in"]) fail_at(v, p, "missing required key \"in\" (a list of ISO 639-1 codes)");
+        c.values = str_list(v["in"], p + ".in");
+        if (v["min_confidence"]) c.min_score = number(v["min_confidence"], p + ".min_confidence", 0, 1);
+      } else {
+        c.values = str_list(v, p);
+      }
+    }
+    return c;
+  }
+
+  void cross_check(const YAML::Node& root, const Config& cfg) {
+    std::set<std::string> names;
+    const YAML::Node& models = root["models"];
+    for (size_t i = 0; i < cfg.models.size(); ++i) {
+      const Model& m = cfg.models[i];
+      std::string p = "models[" + std::to_string(i) + "] (" + m.name + ")";
+      if (!names.insert(m.name).second) fail_at(models[i]["name"], p + ".name", "duplicate model name \"" + m.name + "\"");
+      if (cfg.is_routing_name(m.name))
+        fail_at(models[i]["name"], p + ".name", "\"" + m.name + "\" is also a routing name; rename one of them");
+      for (const auto& fb : m.fallbacks) {
+        if (fb == m.name) fail_at(models[i]["fallbacks"], p + ".fallbacks", "a model cannot fall back to itself");
+        if (!cfg.find_model(fb)) fail_at(models[i]["fallbacks"], p + ".fallbacks", "unknown model \"" + fb + "\"" + known_models(cfg));
+      }
+    }
+    const YAML::Node routing = root["routing"];
+    if (!cfg.find_model(cfg.routing.default_model))
+      fail_at(routing ? routing["default"] : root, "routing.default", "unknown model \"" + cfg.routing.default_model + "\"" + known_models(cfg));
+    std::set<std::string> rule_names;
+    for (size_t i = 0; i < cfg.routing.rules.size(); ++i) {
+      const Rule& r = cfg.routing.rules[i];
+      std::string p = "routing.rules[" + std::to_string(i) + "] (" + r.name + ")";
+      const YAML::Node rn = routing["rules"][i];
+      if (!rule_names.insert(r.name).second) fail_at(rn["name"], p + ".name", "duplicate rule name \"" + r.name + "\"");
+      for (const auto& mname : r.models)
+        if (!cfg.find_model(mname))
+          fail_at(rn[rn["model"] ? "model" : "models"], p, "unknown model \"" + mname + "\"" + known_models(cfg));
+    }
+  }
+
+  static std::string known_models(const Config& cfg) {
+    std::string s = " (configured models:";
+    for (const auto& m : cfg.models) s += " " + m.name;
+    return s + ")";
+  }
+
+  std::string source_;
+};
+
+}  // namespace
+
+Result<Config> load_config_string(const std::string& yaml, const std::string& source) {
+  try {
+    YAML::Node root = YAML::Load(yaml);
+    Loader loader(source);
+    return loader.load(root);
+  } catch (const LoadError& e) {
+    return fail(ErrorCode::kConfigInvalid, e.what());
+  } catch (const YAML::Exception& e) {
+    std::ostringstream os;
+    os << source;
+    if (e.mark.line >= 0) os << ":" << e.mark.line + 1 << ":" << e.mark.column + 1;
+    os << ": YAML syntax error: " << e.msg;
+    return fail(ErrorCode::kConfigInvalid, os.str());
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::kConfigInvalid, source + ": " + e.what());
+  }
+}
+
+Result<Config> load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(ErrorCode::kConfigInvalid, path + ": cannot open config file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return fail(ErrorCode::kConfigInvalid, path + ": read error");
+  std::string text = ss.str();
+  if (text.size() > (16u << 20)) return fail(ErrorCode::kConfigInvalid, path + ": config file larger than 16 MiB");
+  return load_config_string(text, path);
+}
+
+}  // namespace sr::config

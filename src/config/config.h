@@ -1,0 +1,155 @@
+#pragma once
+// Typed, validated configuration. A Config is built once by load_config_*,
+// never mutated afterwards, and shared as std::shared_ptr<const Config>;
+// reload builds a new one and swaps the pointer.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace sr::config {
+
+//! Prices in USD per million tokens.
+struct Price {
+  double input_per_mtok = 0.0;
+  double output_per_mtok = 0.0;
+};
+
+//! One upstream base URL, split once at load time.
+struct Endpoint {
+  std::string url;        //!< as written, e.g. "https://api.openai.com/v1"
+  bool tls = false;
+  std::string host;
+  std::string port;       //!< numeric string; default 80/443
+  std::string base_path;  //!< e.g. "/v1" (no trailing slash)
+  uint32_t weight = 1;
+};
+
+struct Timeouts {
+  uint32_t connect_ms = 3000;
+  uint32_t first_byte_ms = 120000;  //!< request written -> response headers
+  uint32_t idle_ms = 60000;         //!< max gap between two streamed chunks
+};
+
+struct RetryPolicy {
+  uint32_t attempts = 2;        //!< tries per model (1 = no retry)
+  uint32_t backoff_ms = 50;     //!< first backoff, doubled each retry, jittered
+  uint32_t max_backoff_ms = 1000;
+};
+
+enum class AuthMode { kConfig, kPassthrough };
+
+struct Model {
+  std::string name;            //!< what clients and rules call it
+  std::string upstream_model;  //!< what is sent upstream (default: name)
+  std::string provider = "openai";
+  AuthMode auth = AuthMode::kConfig;
+  std::string api_key;         //!< never logged
+  std::vector<Endpoint> endpoints;
+  std::map<std::string, std::string> headers;  //!< extra headers sent upstream
+  Price price;
+  Timeouts timeouts;
+  RetryPolicy retry;
+  std::vector<std::string> fallbacks;  //!< other models, tried in order
+  bool tls_verify = true;
+  std::string ca_file;
+  int line = 0;
+};
+
+//! A rule condition: a tree of all/any/not over leaf tests. Leaves carry their
+//! parameters in typed fields; unused fields stay empty. New signals add a Kind
+//! and fields here without changing the YAML shape of rules.
+struct Condition {
+  enum class Kind {
+    kAll, kAny, kNot,
+    kKeywords,      //!< any/all of `words` as substrings
+    kRegex,         //!< RE2 `pattern`
+    kMessageCount,  //!< min/max number of messages
+    kPromptLength,  //!< min/max characters
+    kHasImages,     //!< flag
+    kHasTools,      //!< flag
+    kHeader,        //!< request header `header` present / equals / matches
+    kDomain,        //!< domain signal in `values` with confidence >= min
+    kJailbreak,     //!< jailbreak probability >= min (or flag false: < min)
+    kPii,           //!< any of `values` entity types found (empty = any type)
+    kLanguage,      //!< language in `values`
+  };
+  enum class Scope { kLastUser, kAllMessages, kSystem };
+
+  Kind kind = Kind::kAll;
+  std::vector<Condition> children;   //!< all/any/not
+  std::vector<std::string> values;   //!< keywords, domains, pii types, languages
+  bool match_all = false;            //!< keywords: every word must occur
+  bool case_sensitive = false;
+  bool flag = true;                  //!< has_images/has_tools/jailbreak expected value
+  Scope scope = Scope::kLastUser;
+  std::string pattern;               //!< regex
+  std::string header;                //!< header name (lower case)
+  std::string equals;                //!< header value to equal ("" = presence only)
+  int64_t min = -1, max = -1;        //!< counts/lengths (-1 = unbounded)
+  double min_score = 0.0;            //!< signal confidence / probability threshold
+  int line = 0;
+};
+
+struct Rule {
+  std::string name;
+  Condition when;
+  std::vector<std::string> models;  //!< candidates in order; the first is the choice
+  int line = 0;
+};
+
+struct Routing {
+  std::vector<std::string> names{"auto"};  //!< model names that trigger routing
+  std::string default_model;
+  std::vector<Rule> rules;
+};
+
+struct Server {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8801;
+  int workers = 0;                         //!< 0 = number of cores
+  uint64_t max_body_bytes = 8ull << 20;
+  uint32_t max_header_bytes = 16 << 10;
+  uint32_t max_connections = 10000;
+  uint32_t request_timeout_ms = 30000;     //!< a slow client gets this long to send a request
+  uint32_t keepalive_timeout_ms = 60000;   //!< idle keep-alive connection lifetime
+  uint32_t drain_timeout_ms = 15000;
+  uint64_t max_response_bytes = 64ull << 20;  //!< non-streamed upstream body cap
+  std::string access_log = "stderr";       //!< "stderr", "stdout", "off" or a file path
+};
+
+struct Config {
+  int version = 1;
+  Server server;
+  Routing routing;
+  std::vector<Model> models;
+  std::string source;  //!< file path or "<builtin>"
+
+  //! Model by name, or nullptr.
+  const Model* find_model(std::string_view name) const;
+  //! True if `name` is a routing name (e.g. "auto").
+  bool is_routing_name(std::string_view name) const;
+};
+using ConfigPtr = std::shared_ptr<const Config>;
+
+//! Parses and validates YAML text. `source` names it in error messages.
+//! Errors read "<source>:<line>:<col>: <path>: <what is wrong>".
+Result<Config> load_config_string(const std::string& yaml, const std::string& source);
+//! Reads and validates a file.
+Result<Config> load_config_file(const std::string& path);
+
+//! Expands ${VAR} and ${VAR:-default} in `in`. Fails on an unset ${VAR}
+//! without a default or an unterminated ${.
+Result<std::string> expand_env(std::string_view in);
+
+//! Parses "500ms", "2s", "1m" or a plain number of milliseconds.
+Result<uint64_t> parse_duration_ms(std::string_view text);
+//! Parses "16KiB", "8MiB", "1MB" or a plain number of bytes.
+Result<uint64_t> parse_size_bytes(std::string_view text);
+//! Splits an http(s) base URL into an Endpoint.
+Result<Endpoint> parse_endpoint_url(std::string_view url);
+
+}  // namespace sr::config

@@ -1,0 +1,592 @@
+#include "server/pipeline.h"
+
+#include <cinttypes>
+#include <optional>
+#include <cstdio>
+#include <ctime>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/write.hpp>
+
+#include "response/http_response.h"
+#include "server/access_log.h"
+#include "server/server.h"
+#include "upstream/usage.h"
+
+namespace sr::server {
+
+namespace {
+
+constexpr auto kToken = net::use_awaitable;
+using std::chrono::milliseconds;
+using error_code = boost::system::error_code;
+
+int64_t micros(Clock::duration d) { return std::chrono::duration_cast<std::chrono::microseconds>(d).count(); }
+double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// Watches the client socket while the upstream works, so a client that hangs
+// up cancels the upstream request instead of letting it run (and bill) on.
+struct Watch {
+  explicit Watch(net::any_io_executor ex) : done_timer(ex) { done_timer.expires_at(Clock::time_point::max()); }
+  bool done = false;
+  bool client_gone = false;
+  upstream::Connection* up = nullptr;
+  net::steady_timer done_timer;
+};
+
+net::awaitable<void> watch_client(ClientConn& c, std::shared_ptr<Watch> w) {
+  error_code ec;
+  auto mb = c.buffer.prepare(4096);
+  size_t n = co_await c.stream.socket().async_read_some(mb, net::redirect_error(kToken, ec));
+  if (!ec) {
+    c.buffer.commit(n);  // a pipelined next request: keep its bytes
+  } else if (ec != net::error::operation_aborted) {
+    w->client_gone = true;
+    if (w->up) w->up->close();
+  }
+  w->done = true;
+  w->done_timer.cancel();
+}
+
+net::awaitable<void> stop_watch(ClientConn& c, Watch& w) {
+  if (w.done) co_return;
+  error_code ec;
+  c.stream.socket().cancel(ec);
+  co_await w.done_timer.async_wait(net::redirect_error(kToken, ec));
+}
+
+enum class Outcome { kOk, kConnectError, kTimeout, kReset, kStatus429, kStatus5xx, kStatusOther, kClientGone };
+
+const char* outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::kOk: return "ok";
+    case Outcome::kConnectError: return "connect error";
+    case Outcome::kTimeout: return "timeout";
+    case Outcome::kReset: return "connection reset";
+    case Outcome::kStatus429: return "status 429";
+    case Outcome::kStatus5xx: return "status 5xx";
+    case Outcome::kStatusOther: return "status 4xx";
+    case Outcome::kClientGone: return "client gone";
+  }
+  return "?";
+}
+
+void count_outcome(const ModelRuntime& mr, Outcome o) {
+  switch (o) {
+    case Outcome::kOk: mr.attempts_ok->inc(); break;
+    case Outcome::kConnectError: mr.attempts_connect_error->inc(); break;
+    case Outcome::kTimeout: mr.attempts_timeout->inc(); break;
+    case Outcome::kReset: mr.attempts_reset->inc(); break;
+    case Outcome::kStatus429: mr.attempts_status_429->inc(); break;
+    case Outcome::kStatus5xx: mr.attempts_status_5xx->inc(); break;
+    case Outcome::kStatusOther: mr.attempts_status_4xx->inc(); break;
+    case Outcome::kClientGone: break;
+  }
+}
+
+size_t pick_endpoint(Worker& w, const ModelRuntime& mr, int avoid) {
+  const auto& cw = mr.cumulative_weights;
+  if (cw.size() == 1) return 0;
+  uint32_t total = cw.back();
+  for (int tries = 0; tries < 4; ++tries) {
+    uint32_t x = static_cast<uint32_t>(w.rng() % total);
+    size_t i = static_cast<size_t>(std::upper_bound(cw.begin(), cw.end(), x) - cw.begin());
+    if (static_cast<int>(i) != avoid) return i;
+  }
+  return (static_cast<size_t>(avoid) + 1) % cw.size();
+}
+
+void build_upstream_head(std::string& out, const config::Model& m, const config::Endpoint& ep, size_t body_size,
+                         bool stream, std::string_view client_auth) {
+  out.clear();
+  out += "POST ";
+  out += ep.base_path;
+  out += "/chat/completions HTTP/1.1\r\nhost: ";
+  out += ep.host;
+  if (!((ep.tls && ep.port == "443") || (!ep.tls && ep.port == "80"))) {
+    out.push_back(':');
+    out += ep.port;
+  }
+  out += "\r\ncontent-type: application/json\r\ncontent-length: ";
+  out += std::to_string(body_size);
+  out += stream ? "\r\naccept: text/event-stream\r\n" : "\r\naccept: application/json\r\n";
+  out += "user-agent: semrouter/0.1\r\n";
+  if (m.auth == config::AuthMode::kPassthrough) {
+    if (!client_auth.empty()) {
+      out += "authorization: ";
+      out += client_auth;
+      out += "\r\n";
+    }
+  } else if (!m.api_key.empty()) {
+    out += "authorization: Bearer ";
+    out += m.api_key;
+    out += "\r\n";
+  }
+  for (const auto& [k, v] : m.headers) {
+    out += k;
+    out += ": ";
+    out += v;
+    out += "\r\n";
+  }
+  out += "\r\n";
+}
+
+struct AttemptNote {
+  const config::Model* model;
+  size_t endpoint;
+  Outcome outcome;
+  std::string detail;
+};
+
+std::string summarize_failures(const std::vector<AttemptNote>& notes) {
+  std::string s = "all " + std::to_string(notes.size()) + " upstream attempt" + (notes.size() == 1 ? "" : "s") +
+                  " failed:";
+  for (size_t i = 0; i < notes.size(); ++i) {
+    const auto& n = notes[i];
+    s += i ? "; " : " ";
+    s += n.model->name;
+    s += " (";
+    s += n.model->endpoints[n.endpoint].url;
+    s += "): ";
+    s += outcome_name(n.outcome);
+    if (!n.detail.empty()) {
+      s += " - ";
+      s += n.detail;
+    }
+  }
+  return s;
+}
+
+void append_kv(std::string& line, const char* key, std::string_view v) {
+  line.push_back(' ');
+  line += key;
+  line.push_back('=');
+  bool quote = v.empty() || v.find_first_of(" \"=") != std::string_view::npos;
+  if (quote) line.push_back('"');
+  for (char ch : v) {
+    if (ch == '"' || ch == '\\') line.push_back('\\');
+    line.push_back(ch == '\n' ? ' ' : ch);
+  }
+  if (quote) line.push_back('"');
+}
+
+// Buffer sequences are built outside coroutines: GCC 12 rejects brace-initialised
+// arrays inside coroutine frames ("array used as initializer").
+std::vector<net::const_buffer> two_buffers(std::string_view a, std::string_view b) {
+  std::vector<net::const_buffer> v;
+  v.reserve(2);
+  v.emplace_back(a.data(), a.size());
+  v.emplace_back(b.data(), b.size());
+  return v;
+}
+
+std::array<net::const_buffer, 4> chunk_buffers(std::string_view head, std::string_view size_line, std::string_view data,
+                                               bool crlf) {
+  std::array<net::const_buffer, 4> a;
+  a[0] = net::const_buffer(head.data(), head.size());
+  a[1] = net::const_buffer(size_line.data(), size_line.size());
+  a[2] = net::const_buffer(data.data(), data.size());
+  a[3] = crlf ? net::const_buffer("\r\n", 2) : net::const_buffer();
+  return a;
+}
+
+}  // namespace
+
+net::awaitable<bool> write_simple(ClientConn& conn, int status, std::string_view content_type, std::string_view body,
+                                  bool keep_alive, const response::Headers& extra) {
+  conn.out.clear();
+  response::append_head(conn.out, status, content_type, static_cast<long long>(body.size()), keep_alive, extra);
+  auto bufs = two_buffers(conn.out, body);
+  error_code ec;
+  conn.stream.expires_after(std::chrono::seconds(30));
+  co_await net::async_write(conn.stream, bufs, net::redirect_error(kToken, ec));
+  co_return !ec;
+}
+
+net::awaitable<bool> write_error(ClientConn& conn, ErrorCode code, std::string_view message, bool keep_alive,
+                                 const response::Headers& extra) {
+  std::string body = response::error_body(code, message);
+  co_return co_await write_simple(conn, error_http_status(code), "application/json", body, keep_alive, extra);
+}
+
+net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http::string_body>& req, RuntimePtr rt,
+                                 Clock::time_point t_start) {
+  Server& srv = w.server;
+  bool keep_alive = req.keep_alive() && !srv.draining();
+  std::string& body = req.body();
+
+  auto fail_request = [&](ErrorCode code, std::string_view msg) -> net::awaitable<bool> {
+    srv.count_error(code);
+    srv.count_response("chat", error_http_status(code));
+    if (srv.access_log().enabled()) {
+      std::string line = "method=POST path=/v1/chat/completions";
+      append_kv(line, "status", std::to_string(error_http_status(code)));
+      append_kv(line, "error", error_code_name(code));
+      append_kv(line, "message", msg.substr(0, 300));
+      srv.access_log().write(line);
+    }
+    bool ok = co_await write_error(conn, code, msg, keep_alive);
+    co_return ok && keep_alive;
+  };
+
+  // ---- parse
+  parse::ChatRequest& chat = w.chat;
+  if (auto r = w.json.parse(body, chat); !r)
+    co_return co_await fail_request(r.error().code, r.error().message);
+
+  // ---- signals + decision (synchronous: nothing in here awaits)
+  decision::RouteInput in{chat,
+                          [&req](std::string_view name) -> std::string_view {
+                            auto it = req.find(beast::string_view(name.data(), name.size()));
+                            return it == req.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size());
+                          },
+                          nullptr};
+  auto decided = rt->rules.decide(in);
+  if (!decided) co_return co_await fail_request(decided.error().code, decided.error().message);
+  decision::Decision& d = *decided;
+
+  // Copy out what later stages need: `chat` is worker scratch, reused by the next request.
+  const bool stream = chat.stream;
+  const size_t tok_begin = chat.model_token_begin, tok_end = chat.model_token_end;
+  const std::string requested_model = chat.model;
+  std::string client_auth;
+  if (auto it = req.find(http::field::authorization); it != req.end()) client_auth.assign(it->value().data(), it->value().size());
+
+  rt->requests_counter(d.rule, d.candidates.front()).inc();
+  const Clock::time_point t_decided = Clock::now();
+  const int64_t overhead_pre_us = micros(t_decided - t_start);
+
+  auto watch = std::make_shared<Watch>(w.ioc.get_executor());
+  net::co_spawn(w.ioc, watch_client(conn, watch), net::detached);
+
+  std::vector<AttemptNote> notes;
+  std::string head, model_body;
+  const config::Model* answered = nullptr;
+  int final_status = 0;
+  int64_t overhead_post_us = 0, ttfb_us = 0;
+  upstream::Usage usage;
+  bool client_ok = true, response_started = false, stream_broken = false;
+  size_t endpoint_used = 0;
+
+  for (const config::Model* m : d.candidates) {
+    const ModelRuntime& mr = rt->of(m);
+    // Splice this model's upstream name into the original bytes.
+    model_body.clear();
+    model_body.append(body, 0, tok_begin);
+    parse::append_json_string(model_body, m->upstream_model);
+    model_body.append(body, tok_end, std::string::npos);
+    int avoid = -1;
+    bool next_model = false;
+    for (uint32_t attempt = 0; attempt < m->retry.attempts && !next_model; ++attempt) {
+      if (attempt > 0) {
+        uint32_t backoff = std::min<uint32_t>(m->retry.max_backoff_ms, m->retry.backoff_ms << std::min<uint32_t>(attempt - 1, 16));
+        backoff = backoff / 2 + static_cast<uint32_t>(w.rng() % (backoff / 2 + 1));  // jitter
+        net::steady_timer t(w.ioc, milliseconds(backoff));
+        error_code tec;
+        co_await t.async_wait(net::redirect_error(kToken, tec));
+        if (watch->client_gone) break;
+      }
+      size_t ei = pick_endpoint(w, mr, avoid);
+      const config::Endpoint& ep = m->endpoints[ei];
+      const std::string& key = mr.endpoint_keys[ei];
+      build_upstream_head(head, *m, ep, model_body.size(), stream, client_auth);
+      const Clock::time_point t_attempt = Clock::now();
+
+      upstream::ConnectionPtr up;
+      // The watcher may close the in-flight connection; it must never see one
+      // that has been released (pooled or destroyed) when this attempt ends.
+      struct UpGuard {
+        Watch& w;
+        ~UpGuard() { w.up = nullptr; }
+      } up_guard{*watch};
+      Outcome outcome = Outcome::kOk;
+      std::string detail;
+      std::optional<http::response_parser<http::empty_body>> hp;
+      hp.emplace();
+      hp->header_limit(64 * 1024);
+      // A pooled connection may have been closed by the upstream while idle; that
+      // shows as an immediate EOF/reset and is retried once on a fresh connection.
+      for (int fresh_try = 0; fresh_try < 2; ++fresh_try) {
+        up = w.pool.take(key);
+        bool reused = up != nullptr;
+        if (!up) {
+          up = std::make_unique<upstream::Connection>(w.ioc.get_executor(), ep.tls ? mr.tls.get() : nullptr, key);
+          upstream::tcp::resolver::results_type addrs;
+          watch->up = up.get();
+          error_code ec = co_await w.resolver.resolve(ep, addrs);
+          if (!ec) ec = co_await up->connect(addrs, ep, m->tls_verify, milliseconds(m->timeouts.connect_ms));
+          if (ec) {
+            outcome = ec == beast::error::timeout ? Outcome::kTimeout : Outcome::kConnectError;
+            detail = ec == beast::error::timeout ? "connect timed out after " + std::to_string(m->timeouts.connect_ms) + "ms" : ec.message();
+            break;
+          }
+        }
+        watch->up = up.get();
+        error_code ec = co_await up->write(two_buffers(head, model_body), milliseconds(m->timeouts.first_byte_ms));
+        if (!ec) ec = co_await up->read_header(*hp, milliseconds(m->timeouts.first_byte_ms));
+        if (!ec) break;
+        if (reused && !watch->client_gone && (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
+                                              ec == net::error::broken_pipe || ec == net::error::eof)) {
+          hp.emplace();
+          hp->header_limit(64 * 1024);
+          watch->up = nullptr;
+          up.reset();
+          continue;
+        }
+        outcome = ec == beast::error::timeout ? Outcome::kTimeout : Outcome::kReset;
+        detail = ec == beast::error::timeout ? "no response headers within " + std::to_string(m->timeouts.first_byte_ms) + "ms" : ec.message();
+        break;
+      }
+      if (watch->client_gone) {
+        outcome = Outcome::kClientGone;
+      }
+      int status = 0;
+      if (outcome == Outcome::kOk) {
+        status = static_cast<int>(hp->get().result_int());
+        if (status == 429) outcome = Outcome::kStatus429;
+        else if (status >= 500) outcome = Outcome::kStatus5xx;
+        else if (status >= 400) outcome = Outcome::kStatusOther;
+      }
+      const Clock::time_point t_head = Clock::now();
+
+      if (outcome == Outcome::kOk || outcome == Outcome::kStatusOther) {
+        // ---- the answer: relay it. Errors other than 429/5xx (400, 401, ...) are the
+        // client's own and pass through unchanged instead of being retried.
+        ttfb_us = micros(t_head - t_attempt);
+        mr.ttfb->observe(seconds(t_head - t_attempt));
+        std::string_view ctype;
+        if (auto it = hp->get().find(http::field::content_type); it != hp->get().end())
+          ctype = std::string_view(it->value().data(), it->value().size());
+        std::string ctype_s(ctype.empty() ? "application/json" : ctype);
+        std::string request_id;
+        if (auto it = hp->get().find("x-request-id"); it != hp->get().end()) request_id.assign(it->value().data(), it->value().size());
+        const bool upstream_keep = hp->get().keep_alive();
+        const bool is_sse = ctype.find("text/event-stream") != std::string_view::npos;
+
+        auto decision_headers = [&](int64_t overhead_us) {
+          response::Headers h;
+          h.reserve(6);
+          h.emplace_back("x-semrouter-model", m->name);
+          h.emplace_back("x-semrouter-rule", std::string(d.rule));
+          h.emplace_back("x-semrouter-overhead-us", std::to_string(overhead_us));
+          h.emplace_back("x-semrouter-attempts", std::to_string(notes.size() + 1));
+          if (m != d.candidates.front()) h.emplace_back("x-semrouter-fallback-from", d.candidates.front()->name);
+          if (!request_id.empty()) h.emplace_back("x-request-id", request_id);
+          return h;
+        };
+
+        if (is_sse || (stream && hp->get().chunked())) {
+          http::response_parser<http::buffer_body> bp(std::move(*hp));
+          std::unique_ptr<char[]> piece(new char[16384]);
+          upstream::SseUsageScanner sse;
+          // Read the first piece before committing to the client: a stream that
+          // dies here can still be retried.
+          size_t n = 0;
+          error_code ec;
+          while (n == 0 && !bp.is_done()) {
+            bp.get().body().data = piece.get();
+            bp.get().body().size = 16384;
+            ec = co_await up->read_some(bp, milliseconds(m->timeouts.first_byte_ms));
+            if (ec) break;
+            n = 16384 - bp.get().body().size;
+          }
+          if (ec || (n == 0 && !bp.is_done())) {
+            outcome = watch->client_gone ? Outcome::kClientGone : ec == beast::error::timeout ? Outcome::kTimeout : Outcome::kReset;
+            detail = "stream failed before its first byte: " + ec.message();
+          } else {
+            const Clock::time_point t_first = Clock::now();
+            sse.feed(std::string_view(piece.get(), n));
+            const int64_t post = micros(Clock::now() - t_first);
+            overhead_post_us = post;
+            auto headers = decision_headers(overhead_pre_us + post);
+            headers.emplace_back("cache-control", "no-cache");
+            conn.out.clear();
+            response::append_head(conn.out, status, ctype_s, -1, keep_alive && !conn.http10, headers);
+            if (conn.http10) {
+              // HTTP/1.0 has no chunked encoding: close-delimited body.
+              auto pos = conn.out.find("transfer-encoding: chunked\r\n");
+              if (pos != std::string::npos) conn.out.erase(pos, 28);
+              keep_alive = false;
+            }
+            response_started = true;
+            answered = m;
+            final_status = status;
+            endpoint_used = ei;
+            auto write_piece = [&](std::string_view data, bool with_head) -> net::awaitable<bool> {
+              std::array<char, 24> hex{};
+              int hn = std::snprintf(hex.data(), hex.size(), "%zx\r\n", data.size());
+              auto bufs = chunk_buffers(with_head ? std::string_view(conn.out) : std::string_view(),
+                                        conn.http10 || data.empty() ? std::string_view() : std::string_view(hex.data(), static_cast<size_t>(hn)),
+                                        data, !conn.http10 && !data.empty());
+              error_code wec;
+              conn.stream.expires_after(std::chrono::seconds(60));
+              co_await net::async_write(conn.stream, bufs, net::redirect_error(kToken, wec));
+              co_return !wec;
+            };
+            client_ok = co_await write_piece(std::string_view(piece.get(), n), true);
+            while (client_ok && !bp.is_done()) {
+              bp.get().body().data = piece.get();
+              bp.get().body().size = 16384;
+              ec = co_await up->read_some(bp, milliseconds(m->timeouts.idle_ms));
+              if (ec) break;
+              size_t got = 16384 - bp.get().body().size;
+              if (got == 0) continue;
+              sse.feed(std::string_view(piece.get(), got));
+              client_ok = co_await write_piece(std::string_view(piece.get(), got), false);
+            }
+            if (!client_ok || watch->client_gone) {
+              client_ok = false;
+              up->close();
+              up.reset();
+            } else if (ec) {
+              // Upstream died mid-stream: tell the client in-band, end the body cleanly.
+              stream_broken = true;
+              std::string err = "data: ";
+              err += response::error_body(ErrorCode::kUpstreamError,
+                                          ec == beast::error::timeout ? "upstream stream idle for longer than " + std::to_string(m->timeouts.idle_ms) + "ms"
+                                                                       : "upstream connection lost mid-stream: " + ec.message());
+              err += "\n\n";
+              client_ok = co_await write_piece(err, false);
+              keep_alive = false;
+              up->close();
+              up.reset();
+            }
+            if (client_ok && !conn.http10) {
+              error_code wec;
+              co_await net::async_write(conn.stream, net::buffer(response::kLastChunk.data(), response::kLastChunk.size()),
+                                        net::redirect_error(kToken, wec));
+              client_ok = !wec;
+            }
+            usage = sse.usage();
+            watch->up = nullptr;
+            if (up && upstream_keep && bp.is_done()) w.pool.put(std::move(up));
+            count_outcome(mr, Outcome::kOk);
+            break;
+          }
+        } else {
+          http::response_parser<http::string_body> sp(std::move(*hp));
+          sp.body_limit(srv.max_response_bytes());
+          error_code ec = co_await up->read_all(sp, milliseconds(m->timeouts.first_byte_ms));
+          if (ec) {
+            outcome = watch->client_gone ? Outcome::kClientGone
+                      : ec == beast::error::timeout ? Outcome::kTimeout
+                                                    : Outcome::kReset;
+            detail = "reading the response body failed: " + ec.message();
+          } else {
+            const Clock::time_point t_body = Clock::now();
+            std::string& rbody = sp.get().body();
+            if (status < 300) usage = upstream::usage_from_json(rbody);
+            co_await stop_watch(conn, *watch);
+            if (watch->client_gone) {
+              client_ok = false;
+            } else {
+              overhead_post_us = micros(Clock::now() - t_body);
+              auto headers = decision_headers(overhead_pre_us + overhead_post_us);
+              answered = m;
+              final_status = status;
+              endpoint_used = ei;
+              response_started = true;
+              client_ok = co_await write_simple(conn, status, ctype_s, rbody, keep_alive, headers);
+            }
+            watch->up = nullptr;
+            if (upstream_keep && sp.is_done()) w.pool.put(std::move(up));
+            count_outcome(mr, outcome);
+            break;
+          }
+        }
+      }
+
+      // ---- this attempt failed before the client saw a byte
+      count_outcome(mr, outcome);
+      if (outcome == Outcome::kClientGone) break;
+      if (outcome == Outcome::kStatus429 || outcome == Outcome::kStatus5xx) {
+        // Keep the upstream's own words for the final error; drain so the connection can be reused.
+        http::response_parser<http::string_body> sp(std::move(*hp));
+        sp.body_limit(64 * 1024);
+        error_code ec = co_await up->read_all(sp, milliseconds(std::min<uint32_t>(m->timeouts.first_byte_ms, 5000)));
+        detail = "HTTP " + std::to_string(status);
+        if (!ec) {
+          std::string_view b = sp.get().body();
+          detail += ": " + std::string(b.substr(0, 200));
+          if (sp.get().keep_alive()) {
+            watch->up = nullptr;
+            w.pool.put(std::move(up));
+          }
+        }
+      }
+      if (up) up->close();
+      notes.push_back({m, ei, outcome, detail});
+      avoid = static_cast<int>(ei);
+      // A timeout on this model is unlikely to clear up on a retry; try the next model.
+      if (outcome == Outcome::kTimeout) next_model = true;
+    }
+    if (response_started || watch->client_gone) break;
+  }
+  co_await stop_watch(conn, *watch);
+
+  const Clock::time_point t_end = Clock::now();
+  int status_for_log = final_status;
+  if (!response_started) {
+    if (watch->client_gone) {
+      keep_alive = false;
+      client_ok = false;
+      status_for_log = 499;
+    } else {
+      bool all_timeouts = !notes.empty();
+      for (const auto& n : notes) all_timeouts = all_timeouts && n.outcome == Outcome::kTimeout;
+      ErrorCode code = all_timeouts ? ErrorCode::kUpstreamTimeout : ErrorCode::kUpstreamError;
+      srv.count_error(code);
+      status_for_log = error_http_status(code);
+      // Built by emplace_back: GCC 12 rejects initializer-list arrays inside coroutines.
+      response::Headers h;
+      h.emplace_back("x-semrouter-model", d.candidates.front()->name);
+      h.emplace_back("x-semrouter-rule", std::string(d.rule));
+      h.emplace_back("x-semrouter-overhead-us", std::to_string(overhead_pre_us));
+      h.emplace_back("x-semrouter-attempts", std::to_string(notes.size()));
+      client_ok = co_await write_error(conn, code, summarize_failures(notes), keep_alive, h);
+    }
+  } else {
+    const ModelRuntime& mr = rt->of(answered);
+    mr.duration->observe(seconds(t_end - t_start));
+    if (usage.prompt_tokens > 0) mr.prompt_tokens->inc(static_cast<uint64_t>(usage.prompt_tokens));
+    if (usage.completion_tokens > 0) mr.completion_tokens->inc(static_cast<uint64_t>(usage.completion_tokens));
+    if (usage.found()) {
+      double cost = (static_cast<double>(std::max<int64_t>(usage.prompt_tokens, 0)) * answered->price.input_per_mtok +
+                     static_cast<double>(std::max<int64_t>(usage.completion_tokens, 0)) * answered->price.output_per_mtok) / 1e6;
+      mr.cost_usd->add(cost);
+    }
+    if (answered != d.candidates.front()) srv.count_fallback(d.candidates.front()->name, answered->name);
+    srv.observe_overhead(static_cast<double>(overhead_pre_us + overhead_post_us) / 1e6);
+  }
+  srv.count_response("chat", status_for_log);
+
+  if (srv.access_log().enabled()) {
+    std::string line;
+    line.reserve(320);
+    line += "method=POST path=/v1/chat/completions";
+    append_kv(line, "status", std::to_string(status_for_log));
+    append_kv(line, "requested", requested_model);
+    append_kv(line, "model", answered ? answered->name : d.candidates.front()->name);
+    append_kv(line, "rule", d.rule);
+    append_kv(line, "stream", stream ? "true" : "false");
+    append_kv(line, "attempts", std::to_string(notes.size() + (response_started ? 1 : 0)));
+    if (answered) append_kv(line, "endpoint", answered->endpoints[endpoint_used].url);
+    append_kv(line, "duration_ms", std::to_string(micros(t_end - t_start) / 1000));
+    append_kv(line, "ttfb_ms", std::to_string(ttfb_us / 1000));
+    append_kv(line, "overhead_us", std::to_string(overhead_pre_us + overhead_post_us));
+    if (usage.found()) {
+      append_kv(line, "prompt_tokens", std::to_string(usage.prompt_tokens));
+      append_kv(line, "completion_tokens", std::to_string(usage.completion_tokens));
+    }
+    if (stream_broken) append_kv(line, "stream_broken", "true");
+    if (!notes.empty()) append_kv(line, "failures", summarize_failures(notes));
+    srv.access_log().write(line);
+  }
+  co_return client_ok && keep_alive;
+}
+
+}  // namespace sr::server

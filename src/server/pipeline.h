@@ -1,0 +1,34 @@
+#pragma once
+// The one place that knows the stage order for a chat request:
+// parse -> signals/decision -> upstream (retries, fallbacks) -> response.
+// Every front door (HTTP gateway now; ext_proc, CLI later) goes through here.
+#include <utility>
+
+#include <chrono>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http.hpp>
+
+#include "server/runtime.h"
+#include "response/http_response.h"
+#include "server/worker.h"
+
+namespace sr::server {
+
+using Clock = std::chrono::steady_clock;
+
+//! Handles POST /v1/chat/completions. Writes the whole response (or relays the
+//! stream) to `conn`. Returns whether the connection may be kept alive.
+net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http::string_body>& req,
+                                 RuntimePtr rt, Clock::time_point t_start);
+
+//! Writes a complete response with a body and content-length. Returns false if
+//! the client is gone.
+net::awaitable<bool> write_simple(ClientConn& conn, int status, std::string_view content_type, std::string_view body,
+                                  bool keep_alive, const response::Headers& extra = {});
+
+//! Writes an OpenAI-format error response for `code`.
+net::awaitable<bool> write_error(ClientConn& conn, ErrorCode code, std::string_view message, bool keep_alive,
+                                 const response::Headers& extra = {});
+
+}  // namespace sr::server

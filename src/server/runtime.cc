@@ -1,0 +1,87 @@
+#include "server/runtime.h"
+
+#include <ctime>
+
+#include "parse/chat_request.h"
+#include "upstream/connection.h"
+
+namespace sr::server {
+
+metrics::Counter& Runtime::requests_counter(std::string_view rule, const config::Model* m) const {
+  const auto& rules = config->routing.rules;
+  size_t slot = rules.size() + 1;  // passthrough
+  if (rule == "default") slot = rules.size();
+  else
+    for (size_t i = 0; i < rules.size(); ++i)
+      if (rules[i].name == rule) { slot = i; break; }
+  return *request_counters[slot * models.size() + model_index(m)];
+}
+
+Result<RuntimePtr> build_runtime(config::Config cfg, metrics::Registry& registry, uint64_t generation) {
+  auto rt = std::make_shared<Runtime>();
+  rt->config = std::make_shared<const config::Config>(std::move(cfg));
+  rt->generation = generation;
+  const config::Config& c = *rt->config;
+  auto rules = decision::RuleSet::compile(c);
+  if (!rules) return tl::unexpected(rules.error());
+  rt->rules = std::move(*rules);
+
+  using metrics::Family;
+  for (const auto& m : c.models) {
+    ModelRuntime mr;
+    mr.model = &m;
+    uint32_t cum = 0;
+    bool any_tls = false;
+    for (const auto& ep : m.endpoints) {
+      cum += ep.weight;
+      mr.cumulative_weights.push_back(cum);
+      mr.endpoint_keys.push_back(upstream::endpoint_key(ep));
+      any_tls = any_tls || ep.tls;
+    }
+    if (any_tls) {
+      std::string err;
+      mr.tls = upstream::make_tls_context(m.tls_verify, m.ca_file, &err);
+      if (!mr.tls) return fail(ErrorCode::kConfigInvalid, c.source + ": model \"" + m.name + "\": " + err);
+    }
+    auto attempts = [&](const char* outcome) { return &registry.counter(Family::upstream_attempts_total, {m.name, outcome}); };
+    mr.attempts_ok = attempts("ok");
+    mr.attempts_connect_error = attempts("connect_error");
+    mr.attempts_timeout = attempts("timeout");
+    mr.attempts_status_429 = attempts("status_429");
+    mr.attempts_status_5xx = attempts("status_5xx");
+    mr.attempts_status_4xx = attempts("status_4xx");
+    mr.attempts_reset = attempts("reset");
+    mr.prompt_tokens = &registry.counter(Family::tokens_total, {m.name, "prompt"});
+    mr.completion_tokens = &registry.counter(Family::tokens_total, {m.name, "completion"});
+    mr.cost_usd = &registry.float_counter(Family::cost_usd_total, {m.name});
+    mr.duration = &registry.histogram(Family::request_duration_seconds, {m.name});
+    mr.ttfb = &registry.histogram(Family::upstream_ttfb_seconds, {m.name});
+    rt->models.push_back(std::move(mr));
+  }
+  std::vector<std::string> slots;
+  for (const auto& r : c.routing.rules) slots.push_back(r.name);
+  slots.push_back("default");
+  slots.push_back("passthrough");
+  for (const auto& rule : slots)
+    for (const auto& m : c.models)
+      rt->request_counters.push_back(&registry.counter(Family::requests_total, {m.name, rule}));
+
+  // GET /v1/models: configured models, then the routing names.
+  std::string& j = rt->models_json;
+  long created = static_cast<long>(std::time(nullptr));
+  j = "{\"object\":\"list\",\"data\":[";
+  bool first = true;
+  auto add = [&](const std::string& id, const char* owner) {
+    if (!first) j.push_back(',');
+    first = false;
+    j += "{\"id\":";
+    parse::append_json_string(j, id);
+    j += ",\"object\":\"model\",\"created\":" + std::to_string(created) + ",\"owned_by\":\"" + owner + "\"}";
+  };
+  for (const auto& m : c.models) add(m.name, "semrouter-backend");
+  for (const auto& n : c.routing.names) add(n, "semrouter-router");
+  j += "]}";
+  return RuntimePtr(std::move(rt));
+}
+
+}  // namespace sr::server

@@ -1,0 +1,410 @@
+#include "server/server.h"
+
+#include <sys/socket.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/connect.hpp>
+
+#include "response/http_response.h"
+#include "server/pipeline.h"
+#include "server/worker.h"
+
+namespace sr::server {
+
+namespace {
+
+constexpr auto kToken = net::use_awaitable;
+using error_code = boost::system::error_code;
+
+std::string_view path_of(beast::string_view target) {
+  std::string_view t(target.data(), target.size());
+  size_t q = t.find('?');
+  return q == std::string_view::npos ? t : t.substr(0, q);
+}
+
+net::awaitable<void> handle_session(Worker& w, tcp::socket sock);
+
+// Outside the coroutines: GCC 12 rejects initializer-list arrays in coroutine frames.
+response::Headers allow_header(const char* methods) {
+  response::Headers h;
+  h.emplace_back("allow", methods);
+  return h;
+}
+
+net::awaitable<void> accept_loop(Worker& w) {
+  for (;;) {
+    error_code ec;
+    tcp::socket sock = co_await w.acceptor->async_accept(net::redirect_error(kToken, ec));
+    if (ec) {
+      if (ec == net::error::operation_aborted || !w.acceptor->is_open()) co_return;
+      // EMFILE and friends: back off briefly instead of spinning.
+      net::steady_timer t(w.ioc, std::chrono::milliseconds(50));
+      co_await t.async_wait(net::redirect_error(kToken, ec));
+      continue;
+    }
+    net::co_spawn(w.ioc, handle_session(w, std::move(sock)), net::detached);
+  }
+}
+
+net::awaitable<bool> handle_admin(Worker& w, ClientConn& conn, http::request<http::string_body>& req,
+                                  std::string_view path, const RuntimePtr& rt) {
+  Server& srv = w.server;
+  bool keep = req.keep_alive() && !srv.draining();
+  const bool is_get = req.method() == http::verb::get || req.method() == http::verb::head;
+  auto method_not_allowed = [&](const char* allow) -> net::awaitable<bool> {
+    srv.count_response(path, 405);
+    co_return co_await write_error(conn, ErrorCode::kMethodNotAllowed,
+                                   "method " + std::string(req.method_string()) + " is not allowed on " + std::string(path),
+                                   keep, allow_header(allow)) && keep;
+  };
+  if (path == "/health" || path == "/healthz") {
+    if (!is_get) co_return co_await method_not_allowed("GET");
+    srv.count_response("health", 200);
+    co_return co_await write_simple(conn, 200, "application/json", "{\"status\":\"ok\"}", keep) && keep;
+  }
+  if (path == "/ready" || path == "/readyz") {
+    if (!is_get) co_return co_await method_not_allowed("GET");
+    auto states = srv.backend_states();
+    bool any_up = false;
+    std::string body = "{\"ready\":";
+    std::string backends = ",\"backends\":{";
+    bool first_model = true;
+    for (const auto& [model, eps] : states) {
+      if (!first_model) backends.push_back(',');
+      first_model = false;
+      parse::append_json_string(backends, model);
+      backends += ":{";
+      bool first_ep = true;
+      for (const auto& [url, st] : eps) {
+        if (!first_ep) backends.push_back(',');
+        first_ep = false;
+        parse::append_json_string(backends, url);
+        backends.push_back(':');
+        parse::append_json_string(backends, st);
+        any_up = any_up || st == "up";
+      }
+      backends += "}";
+    }
+    backends += "}";
+    bool ready = any_up && !srv.draining();
+    body += ready ? "true" : "false";
+    body += ",\"draining\":";
+    body += srv.draining() ? "true" : "false";
+    body += ",\"config_generation\":" + std::to_string(rt->generation);
+    body += backends + "}";
+    srv.count_response("ready", ready ? 200 : 503);
+    co_return co_await write_simple(conn, ready ? 200 : 503, "application/json", body, keep) && keep;
+  }
+  if (path == "/metrics") {
+    if (!is_get) co_return co_await method_not_allowed("GET");
+    srv.count_response("metrics", 200);
+    std::string body = srv.registry().render();
+    co_return co_await write_simple(conn, 200, "text/plain; version=0.0.4; charset=utf-8", body, keep) && keep;
+  }
+  if (path == "/v1/models" || path == "/models") {
+    if (!is_get) co_return co_await method_not_allowed("GET");
+    srv.count_response("models", 200);
+    co_return co_await write_simple(conn, 200, "application/json", rt->models_json, keep) && keep;
+  }
+  srv.count_response("other", 404);
+  srv.count_error(ErrorCode::kNotFound);
+  co_return co_await write_error(conn, ErrorCode::kNotFound, "no endpoint " + std::string(path) + " (try POST /v1/chat/completions)", keep) && keep;
+}
+
+net::awaitable<void> handle_session(Worker& w, tcp::socket sock) {
+  Server& srv = w.server;
+  if (!srv.try_open_connection()) {
+    // Over the connection limit: say so and close, rather than leave it hanging.
+    ClientConn conn(std::move(sock));
+    co_await write_error(conn, ErrorCode::kOverloaded, "too many open connections", false);
+    error_code ec;
+    conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    co_return;
+  }
+  ClientConn conn(std::move(sock));
+  error_code ec;
+  conn.stream.socket().set_option(tcp::no_delay(true), ec);
+  bool first = true;
+  for (;;) {
+    RuntimePtr rt = srv.runtime();
+    const config::Server& sc = rt->config->server;
+    http::request_parser<http::string_body> p;
+    p.header_limit(sc.max_header_bytes);
+    p.body_limit(sc.max_body_bytes);
+    conn.stream.expires_after(std::chrono::milliseconds(first ? sc.request_timeout_ms : sc.keepalive_timeout_ms));
+    first = false;
+    co_await http::async_read_header(conn.stream, conn.buffer, p, net::redirect_error(kToken, ec));
+    if (ec) {
+      if (ec == http::error::header_limit) {
+        srv.count_error(ErrorCode::kHeaderTooLarge);
+        srv.count_response("other", 431);
+        co_await write_error(conn, ErrorCode::kHeaderTooLarge,
+                             "request headers exceed " + std::to_string(sc.max_header_bytes) + " bytes", false);
+      } else if (ec == http::error::body_limit) {
+        srv.count_error(ErrorCode::kBodyTooLarge);
+        srv.count_response("other", 413);
+        co_await write_error(conn, ErrorCode::kBodyTooLarge,
+                             "request body exceeds " + std::to_string(sc.max_body_bytes) + " bytes", false);
+      } else if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != net::error::eof &&
+                 ec != net::error::connection_reset && ec != net::error::operation_aborted && conn.buffer.size() > 0) {
+        srv.count_error(ErrorCode::kBadRequestSchema);
+        srv.count_response("other", 400);
+        co_await write_error(conn, ErrorCode::kBadRequestSchema, "malformed HTTP request: " + ec.message(), false);
+      }
+      break;
+    }
+    if (p.get()[http::field::expect] == "100-continue") {
+      static constexpr std::string_view k100 = "HTTP/1.1 100 Continue\r\n\r\n";
+      conn.stream.expires_after(std::chrono::seconds(10));
+      co_await net::async_write(conn.stream, net::buffer(k100.data(), k100.size()), net::redirect_error(kToken, ec));
+      if (ec) break;
+    }
+    conn.stream.expires_after(std::chrono::milliseconds(sc.request_timeout_ms));
+    co_await http::async_read(conn.stream, conn.buffer, p, net::redirect_error(kToken, ec));
+    if (ec) {
+      if (ec == http::error::body_limit) {
+        srv.count_error(ErrorCode::kBodyTooLarge);
+        srv.count_response("other", 413);
+        co_await write_error(conn, ErrorCode::kBodyTooLarge,
+                             "request body exceeds " + std::to_string(sc.max_body_bytes) + " bytes", false);
+      } else if (ec == beast::error::timeout) {
+        srv.count_error(ErrorCode::kRequestTimeout);
+        srv.count_response("other", 408);
+        co_await write_error(conn, ErrorCode::kRequestTimeout,
+                             "request not received within " + std::to_string(sc.request_timeout_ms) + "ms", false);
+      } else if (ec != http::error::end_of_stream && ec != net::error::eof && ec != net::error::connection_reset) {
+        srv.count_error(ErrorCode::kBadRequestSchema);
+        srv.count_response("other", 400);
+        co_await write_error(conn, ErrorCode::kBadRequestSchema, "malformed HTTP request: " + ec.message(), false);
+      }
+      break;
+    }
+    const Clock::time_point t_start = Clock::now();
+    conn.stream.expires_never();
+    auto& req = p.get();
+    conn.http10 = req.version() < 11;
+    std::string_view path = path_of(req.target());
+    bool keep;
+    if (path == "/v1/chat/completions" || path == "/chat/completions") {
+      if (req.method() != http::verb::post) {
+        srv.count_response("chat", 405);
+        keep = co_await write_error(conn, ErrorCode::kMethodNotAllowed, "use POST for chat completions",
+                                    req.keep_alive(), allow_header("POST")) && req.keep_alive();
+      } else {
+        srv.request_begin();
+        keep = co_await handle_chat(w, conn, req, rt, t_start);
+        srv.request_end();
+      }
+    } else {
+      keep = co_await handle_admin(w, conn, req, path, rt);
+    }
+    if (!keep) break;
+  }
+  conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  conn.stream.close();
+  srv.close_connection();
+}
+
+net::awaitable<void> probe_loop(Server& srv, Worker& w) {
+  for (;;) {
+    RuntimePtr rt = srv.runtime();
+    for (const auto& m : rt->config->models) {
+      for (const auto& ep : m.endpoints) {
+        upstream::Connection c(w.ioc.get_executor(), nullptr, "probe");
+        upstream::tcp::resolver::results_type addrs;
+        error_code ec = co_await w.resolver.resolve(ep, addrs);
+        if (!ec) {
+          // TCP reachability is the readiness signal; no request is sent (no tokens billed).
+          c.tcp().expires_after(std::chrono::seconds(1));
+          co_await c.tcp().async_connect(addrs, net::redirect_error(kToken, ec));
+        }
+        c.close();
+        srv.registry().gauge(metrics::Family::backend_up, {m.name, ep.url}).set(ec ? 0 : 1);
+        srv.probe_result_for_loop(m.name, ep.url, !ec);
+      }
+    }
+    if (srv.draining()) co_return;
+    net::steady_timer t(w.ioc, std::chrono::seconds(5));
+    error_code ec;
+    co_await t.async_wait(net::redirect_error(kToken, ec));
+    if (ec) co_return;
+  }
+}
+
+}  // namespace
+
+Server::Server(metrics::Registry& registry, std::unique_ptr<AccessLog> log) : registry_(registry), log_(std::move(log)) {
+  if (!log_) log_ = std::make_unique<AccessLog>("off");
+  connections_gauge_ = &registry_.gauge(metrics::Family::connections_active);
+  in_flight_gauge_ = &registry_.gauge(metrics::Family::requests_in_flight);
+  overhead_ = &registry_.histogram(metrics::Family::overhead_seconds);
+  for (ErrorCode c : kAllErrorCodes)
+    error_counters_[static_cast<size_t>(c)] = &registry_.counter(metrics::Family::errors_total, {error_code_name(c)});
+}
+
+Server::~Server() { stop(); }
+
+Result<uint16_t> Server::start(RuntimePtr rt) {
+  std::atomic_store(&runtime_, rt);
+  const config::Server& sc = rt->config->server;
+  int n = sc.workers > 0 ? sc.workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  error_code ec;
+  auto addr = net::ip::make_address(sc.host, ec);
+  if (ec) return fail(ErrorCode::kConfigInvalid, "server.listen: \"" + sc.host + "\" is not an IP address");
+  uint16_t port = sc.port;
+  for (int i = 0; i < n; ++i) {
+    auto w = std::make_unique<Worker>(i, *this);
+    w->acceptor = std::make_unique<tcp::acceptor>(w->ioc);
+    tcp::endpoint ep(addr, port);
+    w->acceptor->open(ep.protocol(), ec);
+    if (!ec) w->acceptor->set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) {
+      int one = 1;
+      // Every worker binds the same port; the kernel spreads connections across them.
+      if (::setsockopt(w->acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+        ec = error_code(errno, boost::system::system_category());
+    }
+    if (!ec) w->acceptor->bind(ep, ec);
+    if (!ec) w->acceptor->listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      workers_.clear();
+      return fail(ErrorCode::kIo, "cannot listen on " + sc.host + ":" + std::to_string(port) + ": " + ec.message());
+    }
+    if (port == 0) port = w->acceptor->local_endpoint().port();
+    workers_.push_back(std::move(w));
+  }
+  port_ = port;
+  for (auto& w : workers_) {
+    net::co_spawn(w->ioc, accept_loop(*w), net::detached);
+    // Periodic pool clean-up, so idle upstream sockets do not pile up.
+    net::co_spawn(w->ioc, [&wr = *w]() -> net::awaitable<void> {
+      for (;;) {
+        net::steady_timer t(wr.ioc, std::chrono::seconds(5));
+        error_code e;
+        co_await t.async_wait(net::redirect_error(kToken, e));
+        if (e) co_return;
+        wr.pool.expire();
+      }
+    }, net::detached);
+  }
+  net::co_spawn(workers_.front()->ioc, probe_loop(*this, *workers_.front()), net::detached);
+  for (auto& w : workers_) {
+    Worker* wp = w.get();
+    wp->thread = std::thread([wp] {
+      auto guard = net::make_work_guard(wp->ioc);
+      wp->ioc.run();
+    });
+  }
+  return port_;
+}
+
+void Server::set_runtime(RuntimePtr rt) {
+  std::atomic_store(&runtime_, std::move(rt));
+  // Forget health entries of models that no longer exist; the prober refills the rest.
+  RuntimePtr cur = runtime();
+  std::lock_guard<std::mutex> lock(health_mu_);
+  for (auto it = health_.begin(); it != health_.end();) {
+    if (!cur->config->find_model(it->first)) it = health_.erase(it);
+    else ++it;
+  }
+}
+
+void Server::begin_drain() {
+  if (draining_.exchange(true)) return;
+  for (auto& w : workers_) {
+    net::post(w->ioc, [wp = w.get()] {
+      error_code ec;
+      if (wp->acceptor) wp->acceptor->close(ec);
+    });
+  }
+}
+
+bool Server::wait_drained(std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (in_flight_.load() > 0) {
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+void Server::stop() {
+  if (stopped_.exchange(true)) return;
+  for (auto& w : workers_) w->ioc.stop();
+  for (auto& w : workers_)
+    if (w->thread.joinable()) w->thread.join();
+  workers_.clear();
+  log_->flush();
+}
+
+std::map<std::string, std::map<std::string, std::string>> Server::backend_states() const {
+  RuntimePtr rt = runtime();
+  std::map<std::string, std::map<std::string, std::string>> out;
+  std::lock_guard<std::mutex> lock(health_mu_);
+  for (const auto& m : rt->config->models) {
+    auto& eps = out[m.name];
+    for (const auto& ep : m.endpoints) {
+      std::string st = "unknown";
+      if (auto it = health_.find(m.name); it != health_.end())
+        if (auto jt = it->second.find(ep.url); jt != it->second.end()) st = jt->second;
+      eps[ep.url] = st;
+    }
+  }
+  return out;
+}
+
+void Server::set_backend_state(const std::string& model, const std::string& url, bool up) {
+  std::lock_guard<std::mutex> lock(health_mu_);
+  health_[model][url] = up ? "up" : "down";
+}
+
+void Server::probe_result_for_loop(const std::string& model, const std::string& url, bool up) {
+  set_backend_state(model, url, up);
+}
+
+void Server::count_error(ErrorCode code) {
+  if (auto* c = error_counters_[static_cast<size_t>(code)]) c->inc();
+}
+
+void Server::count_response(std::string_view endpoint, int status) {
+  if (endpoint == "chat" && status >= 100 && status < 600) {
+    auto& slot = chat_status_[static_cast<size_t>(status)];
+    metrics::Counter* c = slot.load(std::memory_order_acquire);
+    if (!c) {
+      c = &registry_.counter(metrics::Family::responses_total, {endpoint, std::to_string(status)});
+      slot.store(c, std::memory_order_release);
+    }
+    c->inc();
+    return;
+  }
+  registry_.counter(metrics::Family::responses_total, {endpoint, std::to_string(status)}).inc();
+}
+
+void Server::count_fallback(std::string_view from, std::string_view to) {
+  registry_.counter(metrics::Family::fallbacks_total, {from, to}).inc();
+}
+
+bool Server::try_open_connection() {
+  RuntimePtr rt = runtime();
+  uint32_t n = connections_.fetch_add(1) + 1;
+  if (n > rt->config->server.max_connections) {
+    connections_.fetch_sub(1);
+    return false;
+  }
+  connections_gauge_->add(1);
+  return true;
+}
+
+void Server::close_connection() {
+  connections_.fetch_sub(1);
+  connections_gauge_->add(-1);
+}
+
+}  // namespace sr::server

@@ -1,0 +1,157 @@
+#include "upstream/connection.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <openssl/ssl.h>
+
+namespace sr::upstream {
+
+namespace {
+constexpr auto kToken = net::use_awaitable;
+}
+
+std::string endpoint_key(const config::Endpoint& ep) {
+  return std::string(ep.tls ? "https://" : "http://") + ep.host + ":" + ep.port;
+}
+
+Connection::Connection(net::any_io_executor ex, net::ssl::context* tls_ctx, std::string key)
+    : key_(std::move(key)), tcp_(ex) {
+  if (tls_ctx) ssl_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ex, *tls_ctx);
+}
+
+net::awaitable<error_code> Connection::connect(const tcp::resolver::results_type& addrs, const config::Endpoint& ep,
+                                               bool verify, std::chrono::milliseconds timeout) {
+  error_code ec;
+  beast::tcp_stream& s = tcp();
+  s.expires_after(timeout);
+  co_await s.async_connect(addrs, net::redirect_error(kToken, ec));
+  if (ec) co_return ec;
+  s.socket().set_option(tcp::no_delay(true), ec);
+  ec = {};
+  if (ssl_) {
+    // SNI, so virtual-hosted APIs present the right certificate.
+    if (!SSL_set_tlsext_host_name(ssl_->native_handle(), ep.host.c_str()))
+      co_return error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
+    if (verify) ssl_->set_verify_callback(net::ssl::host_name_verification(ep.host));
+    s.expires_after(timeout);
+    co_await ssl_->async_handshake(net::ssl::stream_base::client, net::redirect_error(kToken, ec));
+  }
+  co_return ec;
+}
+
+net::awaitable<error_code> Connection::write(std::vector<net::const_buffer> bufs, std::chrono::milliseconds timeout) {
+  error_code ec;
+  tcp().expires_after(timeout);
+  if (ssl_) co_await net::async_write(*ssl_, bufs, net::redirect_error(kToken, ec));
+  else co_await net::async_write(tcp_, bufs, net::redirect_error(kToken, ec));
+  co_return ec;
+}
+
+net::awaitable<error_code> Connection::read_header(http::response_parser<http::empty_body>& p,
+                                                   std::chrono::milliseconds timeout) {
+  error_code ec;
+  tcp().expires_after(timeout);
+  if (ssl_) co_await http::async_read_header(*ssl_, buffer_, p, net::redirect_error(kToken, ec));
+  else co_await http::async_read_header(tcp_, buffer_, p, net::redirect_error(kToken, ec));
+  co_return ec;
+}
+
+net::awaitable<error_code> Connection::read_some(http::response_parser<http::buffer_body>& p,
+                                                 std::chrono::milliseconds timeout) {
+  error_code ec;
+  tcp().expires_after(timeout);
+  if (ssl_) co_await http::async_read_some(*ssl_, buffer_, p, net::redirect_error(kToken, ec));
+  else co_await http::async_read_some(tcp_, buffer_, p, net::redirect_error(kToken, ec));
+  if (ec == http::error::need_buffer) ec = {};
+  co_return ec;
+}
+
+net::awaitable<error_code> Connection::read_all(http::response_parser<http::string_body>& p,
+                                                std::chrono::milliseconds timeout) {
+  error_code ec;
+  tcp().expires_after(timeout);
+  if (ssl_) co_await http::async_read(*ssl_, buffer_, p, net::redirect_error(kToken, ec));
+  else co_await http::async_read(tcp_, buffer_, p, net::redirect_error(kToken, ec));
+  co_return ec;
+}
+
+void Connection::close() {
+  error_code ec;
+  tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+  tcp().close();
+}
+
+void Connection::cancel() { tcp().cancel(); }
+
+ConnectionPtr Pool::take(const std::string& key) {
+  auto it = idle_.find(key);
+  if (it == idle_.end()) return nullptr;
+  auto now = Clock::now();
+  while (!it->second.empty()) {
+    ConnectionPtr c = std::move(it->second.back());
+    it->second.pop_back();
+    if (now - c->idle_since < max_idle_ && c->tcp().socket().is_open()) return c;
+  }
+  return nullptr;
+}
+
+void Pool::put(ConnectionPtr c) {
+  if (!c || !c->tcp().socket().is_open()) return;
+  auto& v = idle_[c->key()];
+  if (v.size() >= max_idle_per_key_) return;  // dropping closes it
+  c->idle_since = Clock::now();
+  c->tcp().expires_never();
+  v.push_back(std::move(c));
+}
+
+void Pool::expire() {
+  auto now = Clock::now();
+  for (auto& [key, v] : idle_) {
+    std::erase_if(v, [&](const ConnectionPtr& c) { return now - c->idle_since >= max_idle_; });
+  }
+}
+
+size_t Pool::idle_count() const {
+  size_t n = 0;
+  for (const auto& [key, v] : idle_) n += v.size();
+  return n;
+}
+
+net::awaitable<error_code> Resolver::resolve(const config::Endpoint& ep, tcp::resolver::results_type& out) {
+  std::string key = ep.host + ":" + ep.port;
+  auto now = Clock::now();
+  if (auto it = cache_.find(key); it != cache_.end() && it->second.expires > now) {
+    out = it->second.results;
+    co_return error_code{};
+  }
+  error_code ec;
+  auto results = co_await resolver_.async_resolve(ep.host, ep.port, net::redirect_error(kToken, ec));
+  if (ec) co_return ec;
+  cache_[key] = Entry{results, now + std::chrono::seconds(30)};
+  out = results;
+  co_return ec;
+}
+
+std::shared_ptr<net::ssl::context> make_tls_context(bool verify, const std::string& ca_file, std::string* error) {
+  auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
+  error_code ec;
+  ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                   net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+  if (verify) {
+    ctx->set_verify_mode(net::ssl::verify_peer, ec);
+    if (!ca_file.empty()) ctx->load_verify_file(ca_file, ec);
+    else ctx->set_default_verify_paths(ec);
+    if (ec) {
+      if (error) *error = "cannot load CA certificates" + (ca_file.empty() ? std::string() : " from " + ca_file) + ": " + ec.message();
+      return nullptr;
+    }
+  } else {
+    ctx->set_verify_mode(net::ssl::verify_none, ec);
+  }
+  return ctx;
+}
+
+}  // namespace sr::upstream
