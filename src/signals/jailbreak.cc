@@ -4,9 +4,9 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <cstdlib>
 
 #include "engine/model_file.h"
+#include "engine/word_vectors.h"
 #include "signals/text_classifier.h"
 
 namespace sr::signals {
@@ -15,16 +15,19 @@ namespace {
 constexpr std::string_view kTask = "jailbreak";
 constexpr uint32_t kBenign = 0;
 constexpr uint32_t kJailbreak = 1;
-// Threshold choice: the lowest threshold whose false-positive rate on benign
-// calibration prompts stays at or below this (the target is 2 %; half of it
-// leaves margin for the shift between calibration and test data).
+// Threshold choice: the lowest threshold whose out-of-fold false-positive rate
+// on benign prompts stays at or below this (the target is 2 %; the rest is
+// margin for the shift between development and new data).
 constexpr double kTargetFpr = 0.01;
+constexpr uint32_t kFolds = 5;
+// Cap of the jailbreak class weight (3 measured better than 6 out-of-fold).
+constexpr float kMaxPositiveWeight = 3.0f;
 
 engine::FeatureConfig jailbreak_features() {
   engine::FeatureConfig f;
-  f.bucket_bits = getenv("XBITS") ? atoi(getenv("XBITS")) : 18;  // 2^18 x 2 int8 + scales = 1.5 MB
-  f.char_min = getenv("XCMIN") ? atoi(getenv("XCMIN")) : 3;
-  f.char_max = getenv("XCMAX") ? atoi(getenv("XCMAX")) : 5;
+  f.bucket_bits = 17;  // 2^17 x (2 int8 + 1 float scale) = 0.8 MB
+  f.char_min = 3;
+  f.char_max = 5;
   f.word_bigrams = 1;
   // Jailbreak templates are long (median ~1 kB); the framing sits at the start
   // and the payload request often at the end, so keep both.
@@ -111,76 +114,95 @@ int train_jailbreak(const TrainOptions& options) {
     std::fprintf(stderr, "train jailbreak: %s\n", rows.error().message.c_str());
     return 1;
   }
-  std::vector<const LabeledText*> train, calib, test;
+  // Held-out test = split buckets < 10; everything else is development data,
+  // cut into kFolds folds by bucket for out-of-fold calibration.
+  std::vector<const LabeledText*> dev, test;
+  std::vector<uint32_t> fold;
   for (const auto& r : *rows) {
-    switch (split_of(r.text)) {
-      case Split::kTest: test.push_back(&r); break;
-      case Split::kCalib: calib.push_back(&r); break;
-      case Split::kTrain: train.push_back(&r); break;
+    const uint32_t b = split_bucket(r.text);
+    if (b < 10) {
+      test.push_back(&r);
+    } else {
+      dev.push_back(&r);
+      fold.push_back(b % kFolds);
     }
   }
   size_t n_pos = 0;
-  for (const auto* r : train) n_pos += r->label == "jailbreak";
-  // Balance the classes' total weight: jailbreaks are ~15 % of rows.
-  const float pos_weight = n_pos ? std::clamp(static_cast<float>(train.size() - n_pos) / n_pos, 1.0f, getenv("XPW") ? (float)atof(getenv("XPW")) : 6.0f) : 1.0f;
-  std::fprintf(stderr, "train jailbreak: %zu rows (%zu bad lines skipped): %zu train (%zu jailbreak, weight %.2f), %zu calibration, %zu test\n",
-               rows->size(), skipped, train.size(), n_pos, pos_weight, calib.size(), test.size());
+  for (const auto* r : dev) n_pos += r->label == "jailbreak";
+  // Jailbreaks are ~15 % of rows; up-weight them, capped so benign precision holds.
+  const float pos_weight = n_pos ? std::clamp(static_cast<float>(dev.size() - n_pos) / n_pos, 1.0f, kMaxPositiveWeight) : 1.0f;
+  std::fprintf(stderr, "train jailbreak: %zu rows (%zu bad lines skipped): %zu development (%zu jailbreak, weight %.2f), %zu test\n",
+               rows->size(), skipped, dev.size(), n_pos, pos_weight, test.size());
 
   const engine::FeatureConfig features = jailbreak_features();
+  auto wv = load_training_vectors(options.data_path, "train jailbreak");
+  if (!wv) return 1;
+  engine::WordVectors vectors = std::move(*wv);
+  const engine::WordVectors* wvp = vectors.empty() ? nullptr : &vectors;
   engine::FeatureScratch fs;
   std::vector<engine::TrainExample> examples;
-  for (const auto* r : train) {
-    engine::extract_features(features, r->text, fs);
-    if (fs.features.empty()) continue;
+  for (const auto* r : dev) {
+    engine::extract_features(features, r->text, fs, wvp);
     const bool pos = r->label == "jailbreak";
-    examples.push_back({fs.features, {}, pos ? kJailbreak : kBenign, pos ? pos_weight : 1.0f});
+    examples.push_back({fs.features, fs.dense, pos ? kJailbreak : kBenign, pos ? pos_weight : 1.0f});
   }
-  engine::LinearTrainer trainer(features, 2);
   engine::TrainConfig tc;
   tc.epochs = options.epochs > 0 ? options.epochs : 8;
-  tc.learning_rate = getenv("XLR") ? atof(getenv("XLR")) : 0.5f;
+  tc.learning_rate = 0.5f;
   tc.seed = options.seed;
-  if (options.progress) tc.on_progress = draw_progress;
-  trainer.train(examples, tc);
 
-  engine::LinearModel model = trainer.quantize(jailbreak_labels());
-  model.positive_class = static_cast<int32_t>(kJailbreak);
-  {
-    std::vector<float> logits;
-    std::vector<uint32_t> gold;
-    float l[2];
-    for (const auto* r : calib) {
-      engine::extract_features(features, r->text, fs);
-      model.logits(fs.features, {}, l);
-      logits.insert(logits.end(), l, l + 2);
-      gold.push_back(r->label == "jailbreak" ? kJailbreak : kBenign);
+  // Out-of-fold logits for every development row: temperature and threshold
+  // are then fitted on ~12k rows instead of one small calibration split.
+  std::vector<float> oof(2 * dev.size());
+  for (uint32_t f = 0; f < kFolds; ++f) {
+    std::fprintf(stderr, "train jailbreak: fold %u/%u\n", f + 1, kFolds);
+    std::vector<engine::TrainExample> part;
+    for (size_t i = 0; i < dev.size(); ++i) if (fold[i] != f) part.push_back(examples[i]);
+    engine::LinearTrainer trainer(features, 2, vectors.dim);
+    trainer.train(part, tc);
+    engine::LinearModel m = trainer.quantize(jailbreak_labels());
+    m.vectors = vectors;
+    for (size_t i = 0; i < dev.size(); ++i) {
+      if (fold[i] == f) m.logits(examples[i].features, examples[i].dense, &oof[2 * i]);
     }
-    model.temperature = engine::fit_temperature(logits, gold, 2);
   }
-  // Threshold on calibration scores: the lowest threshold with benign FPR <= target.
-  {
-    TextClassifier probe(std::string(kTask), model);
-    auto scored = score_rows(probe, calib);
-    std::vector<float> benign;
-    for (const auto& s : scored) if (s.gold == kBenign && !s.harmful) benign.push_back(s.score);
-    std::sort(benign.begin(), benign.end(), std::greater<>());
-    const size_t allowed = static_cast<size_t>(std::floor(kTargetFpr * benign.size()));
-    // Flag iff score >= threshold: put it just above the (allowed+1)-th highest benign score.
-    float threshold = 0.5f;
-    if (allowed < benign.size()) threshold = std::nextafter(benign[allowed], 1.0f);
-    model.threshold = std::clamp(threshold, 0.0f, 1.0f);
-    std::fprintf(stderr, "train jailbreak: temperature %.3f, threshold %.4f (benign FPR <= %.3f on calibration)\n",
-                 model.temperature, model.threshold, kTargetFpr);
-    std::fprintf(stdout, "== calibration split (bucket 10..19) ==\n");
-    print_rates(stdout, scored, model.threshold);
+  std::vector<uint32_t> gold;
+  for (const auto& ex : examples) gold.push_back(ex.label);
+  const float temperature = engine::fit_temperature(oof, gold, 2);
+  std::vector<Scored> oof_scored;
+  for (size_t i = 0; i < dev.size(); ++i) {
+    float p[2] = {oof[2 * i], oof[2 * i + 1]};
+    engine::softmax(p, 2, temperature);
+    oof_scored.push_back({p[kJailbreak], gold[i], is_harmful_group(dev[i]->group)});
   }
+  // Threshold: the lowest one whose out-of-fold benign FPR stays <= target.
+  std::vector<float> benign;
+  for (const auto& x : oof_scored) if (x.gold == kBenign && !x.harmful) benign.push_back(x.score);
+  std::sort(benign.begin(), benign.end(), std::greater<>());
+  const size_t allowed = static_cast<size_t>(std::floor(kTargetFpr * static_cast<double>(benign.size())));
+  float threshold = 0.5f;
+  if (allowed < benign.size()) threshold = std::nextafter(benign[allowed], 1.0f);
+  threshold = std::clamp(threshold, 0.0f, 1.0f);
+  std::fprintf(stderr, "train jailbreak: temperature %.3f, threshold %.4f (out-of-fold benign FPR <= %.3f)\n", temperature,
+               threshold, kTargetFpr);
+  std::fprintf(stdout, "== out-of-fold development rows (%u folds, buckets 10..99) ==\n", kFolds);
+  print_rates(stdout, oof_scored, threshold);
+
+  // Final model on all development rows.
+  if (options.progress) tc.on_progress = draw_progress;
+  engine::LinearTrainer trainer(features, 2, vectors.dim);
+  trainer.train(examples, tc);
+  engine::LinearModel model = trainer.quantize(jailbreak_labels());
+  model.vectors = std::move(vectors);
+  model.positive_class = static_cast<int32_t>(kJailbreak);
+  model.temperature = temperature;
+  model.threshold = threshold;
   const std::string path = options.out_dir + "/" + std::string(kModelFileName);
   if (auto saved = engine::save_linear_model(model, path); !saved) {
     std::fprintf(stderr, "train jailbreak: %s\n", saved.error().message.c_str());
     return 1;
   }
   std::fprintf(stderr, "train jailbreak: wrote %s\n", path.c_str());
-  const float threshold = model.threshold;
   TextClassifier clf(std::string(kTask), std::move(model));
   auto scored = score_rows(clf, test);
   print_report(stdout, "held-out test split (bucket < 10)", report_of(scored, threshold));

@@ -179,6 +179,21 @@ std::string find_glove_dir(const std::string& data_path) {
   return {};
 }
 
+std::optional<engine::WordVectors> load_training_vectors(const std::string& data_path, const char* who) {
+  const std::string dir = find_glove_dir(data_path);
+  if (dir.empty()) {
+    std::fprintf(stderr, "%s: no GloVe vectors found (set SEMROUTER_GLOVE_DIR); training without them\n", who);
+    return engine::WordVectors{};
+  }
+  auto wv = engine::load_glove_f16(dir);
+  if (!wv) {
+    std::fprintf(stderr, "%s: %s\n", who, wv.error().message.c_str());
+    return std::nullopt;
+  }
+  std::fprintf(stderr, "%s: %u GloVe word vectors from %s\n", who, wv->vocab, dir.c_str());
+  return std::move(*wv);
+}
+
 void draw_progress(double fraction, double loss) {
   constexpr int kWidth = 30;
   const int filled = static_cast<int>(std::clamp(fraction, 0.0, 1.0) * kWidth);

@@ -13,6 +13,7 @@
 
 #include "base/result.h"
 #include "engine/linear_model.h"
+#include "engine/word_vectors.h"
 #include "signals/signal.h"
 
 namespace sr::signals {
@@ -82,6 +83,10 @@ void print_report(FILE* out, const std::string& title, const EvalReport& report)
 //! GloVe directory for training: $SEMROUTER_GLOVE_DIR, else
 //! <data file dir>/../models/glove_wink_100d when it exists, else "".
 std::string find_glove_dir(const std::string& data_path);
+
+//! Loads the GloVe vectors found by find_glove_dir (empty WordVectors when
+//! none is found, with a note on stderr); nullopt after printing an error.
+std::optional<engine::WordVectors> load_training_vectors(const std::string& data_path, const char* who);
 
 //! A one-line progress bar on stderr ("\r[#####     ] 52% loss 0.41").
 void draw_progress(double fraction, double loss);
