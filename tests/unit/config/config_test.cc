@@ -1,0 +1,197 @@
+#include "config/config.h"
+
+#include <cstdlib>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "config/builtin.h"
+
+namespace sr::config {
+namespace {
+
+Result<Config> load(const std::string& yaml) { return load_config_string(yaml, "test.yaml"); }
+
+const char* kMinimal = R"(version: 1
+models:
+  - name: small
+    url: http://127.0.0.1:9000/v1
+)";
+
+TEST(Config, MinimalConfigGetsDefaults) {
+  auto c = load(kMinimal);
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->models.size(), 1u);
+  EXPECT_EQ(c->routing.default_model, "small");
+  EXPECT_EQ(c->routing.names, std::vector<std::string>{"auto"});
+  EXPECT_EQ(c->models[0].endpoints[0].host, "127.0.0.1");
+  EXPECT_EQ(c->models[0].endpoints[0].port, "9000");
+  EXPECT_EQ(c->models[0].endpoints[0].base_path, "/v1");
+  EXPECT_EQ(c->models[0].upstream_model, "small");
+  EXPECT_EQ(c->server.port, 8801);
+}
+
+TEST(Config, UnknownKeyIsRejectedWithLineAndSuggestion) {
+  auto c = load("version: 1\nmodels:\n  - name: a\n    url: http://x/v1\n    fallback: [b]\n");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("test.yaml:5:5"), std::string::npos) << c.error().message;
+  EXPECT_NE(c.error().message.find("unknown key \"fallback\""), std::string::npos) << c.error().message;
+  EXPECT_NE(c.error().message.find("did you mean \"fallbacks\""), std::string::npos) << c.error().message;
+}
+
+TEST(Config, WrongTypesAreRejected) {
+  auto c = load("version: 1\nserver:\n  workers: many\nmodels:\n  - name: a\n    url: http://x/v1\n");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("test.yaml:3"), std::string::npos) << c.error().message;
+  EXPECT_NE(c.error().message.find("whole number"), std::string::npos);
+  auto d = load("version: 1\nmodels: {name: a}\n");
+  ASSERT_FALSE(d);
+  EXPECT_NE(d.error().message.find("expected a list"), std::string::npos) << d.error().message;
+}
+
+TEST(Config, MissingVersionAndModelsAreReported) {
+  EXPECT_NE(load("models: []\n").error().message.find("version"), std::string::npos);
+  EXPECT_NE(load("version: 1\n").error().message.find("models"), std::string::npos);
+  EXPECT_NE(load("version: 2\nmodels: []\n").error().message.find("unsupported version"), std::string::npos);
+  EXPECT_NE(load("").error().message.find("empty"), std::string::npos);
+}
+
+TEST(Config, YamlSyntaxErrorHasLine) {
+  auto c = load("version: 1\nmodels:\n  - name: [unclosed\n");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("YAML syntax error"), std::string::npos) << c.error().message;
+  EXPECT_NE(c.error().message.find("test.yaml:"), std::string::npos);
+}
+
+TEST(Config, DanglingModelNamesAreRejected) {
+  auto c = load("version: 1\nrouting:\n  rules:\n    - name: r\n      model: ghost\nmodels:\n  - name: a\n    url: http://x/v1\n");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("unknown model \"ghost\""), std::string::npos) << c.error().message;
+  auto f = load("version: 1\nmodels:\n  - name: a\n    url: http://x/v1\n    fallbacks: [a]\n");
+  ASSERT_FALSE(f);
+  EXPECT_NE(f.error().message.find("itself"), std::string::npos);
+  auto dup = load("version: 1\nmodels:\n  - name: a\n    url: http://x/v1\n  - name: a\n    url: http://y/v1\n");
+  ASSERT_FALSE(dup);
+  EXPECT_NE(dup.error().message.find("duplicate model name"), std::string::npos);
+  auto clash = load("version: 1\nmodels:\n  - name: auto\n    url: http://x/v1\n");
+  ASSERT_FALSE(clash);
+  EXPECT_NE(clash.error().message.find("routing name"), std::string::npos);
+}
+
+TEST(Config, BadRegexIsRejectedWithLine) {
+  auto c = load("version: 1\nrouting:\n  rules:\n    - name: r\n      when: { regex: '(unclosed' }\n      model: a\nmodels:\n  - name: a\n    url: http://x/v1\n");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("bad regular expression"), std::string::npos) << c.error().message;
+  EXPECT_NE(c.error().message.find("test.yaml:5"), std::string::npos) << c.error().message;
+}
+
+TEST(Config, UnknownSignalValuesAreRejected) {
+  auto c = load("version: 1\nrouting:\n  rules:\n    - name: r\n      when: { domain: [cooking] }\n      model: a\nmodels:\n  - name: a\n    url: http://x/v1\n");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("unknown domain \"cooking\""), std::string::npos) << c.error().message;
+  auto p = load("version: 1\nrouting:\n  rules:\n    - name: r\n      when: { pii: [SSN] }\n      model: a\nmodels:\n  - name: a\n    url: http://x/v1\n");
+  ASSERT_FALSE(p);
+  EXPECT_NE(p.error().message.find("unknown PII type"), std::string::npos);
+}
+
+TEST(Config, ConditionTreeParses) {
+  auto c = load(R"(version: 1
+routing:
+  rules:
+    - name: r
+      when:
+        any:
+          - all: [ { keywords: [a, b] }, { not: { has_tools: true } } ]
+          - regex: { pattern: "x+", case_sensitive: true, scope: all }
+          - message_count: { min: 2, max: 5 }
+          - header: { name: X-Tier, equals: gold }
+        prompt_length: { max: 100 }
+      models: [a, b]
+models:
+  - name: a
+    url: http://x/v1
+  - name: b
+    url: https://y.example.com/v1
+)");
+  ASSERT_TRUE(c) << c.error().message;
+  const Condition& w = c->routing.rules[0].when;
+  EXPECT_EQ(w.kind, Condition::Kind::kAll);  // two keys in one mapping mean all
+  ASSERT_EQ(w.children.size(), 2u);
+  EXPECT_EQ(w.children[0].kind, Condition::Kind::kAny);
+  EXPECT_EQ(w.children[0].children.size(), 4u);
+  EXPECT_EQ(w.children[0].children[3].header, "x-tier");
+  EXPECT_TRUE(c->models[1].endpoints[0].tls);
+  EXPECT_EQ(c->models[1].endpoints[0].port, "443");
+}
+
+TEST(Config, EnvExpansion) {
+  ::setenv("SR_TEST_URL", "http://10.0.0.1:1234/v1", 1);
+  ::unsetenv("SR_TEST_UNSET");
+  auto c = load("version: 1\nserver:\n  listen: ${SR_TEST_UNSET:-127.0.0.1:9999}\nmodels:\n  - name: a\n    url: ${SR_TEST_URL}\n");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->server.port, 9999);
+  EXPECT_EQ(c->models[0].endpoints[0].port, "1234");
+  auto bad = load("version: 1\nmodels:\n  - name: a\n    url: ${SR_TEST_UNSET}\n");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("SR_TEST_UNSET is not set"), std::string::npos) << bad.error().message;
+  EXPECT_FALSE(expand_env("${UNTERMINATED"));
+  EXPECT_EQ(*expand_env("a${SR_TEST_UNSET:-}b"), "ab");
+  EXPECT_EQ(*expand_env("no vars $ here"), "no vars $ here");
+}
+
+TEST(Config, DurationsSizesUrls) {
+  EXPECT_EQ(*parse_duration_ms("500ms"), 500u);
+  EXPECT_EQ(*parse_duration_ms("2s"), 2000u);
+  EXPECT_EQ(*parse_duration_ms("1m"), 60000u);
+  EXPECT_EQ(*parse_duration_ms("250"), 250u);
+  EXPECT_FALSE(parse_duration_ms("soon"));
+  EXPECT_FALSE(parse_duration_ms("-5s"));
+  EXPECT_EQ(*parse_size_bytes("16KiB"), 16384u);
+  EXPECT_EQ(*parse_size_bytes("2MB"), 2000000u);
+  EXPECT_FALSE(parse_size_bytes("lots"));
+  EXPECT_FALSE(parse_endpoint_url("ftp://x"));
+  EXPECT_FALSE(parse_endpoint_url("http://:80/v1"));
+  EXPECT_FALSE(parse_endpoint_url("http://x:99999/v1"));
+  EXPECT_FALSE(parse_endpoint_url("http://x/v1?q=1"));
+  auto v6 = parse_endpoint_url("http://[::1]:8000/v1/");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->base_path, "/v1");
+}
+
+TEST(Config, BuiltinConfigsAreValid) {
+  auto d = load_config_string(builtin_default_config(), "<builtin>");
+  ASSERT_TRUE(d) << d.error().message;
+  auto demo = load_config_string(builtin_demo_config({{"gpt-4o-mini", 1}, {"gpt-4o", 2}, {"qwen2.5-coder", 3}, {"o3-mini", 4}},
+                                                     "127.0.0.1:0"),
+                                 "<demo>");
+  ASSERT_TRUE(demo) << demo.error().message;
+  EXPECT_GE(demo->models.size(), 4u);
+}
+
+TEST(Config, ShippedExamplesAreValid) {
+  ::setenv("BACKEND_SMALL_URL", "http://127.0.0.1:1/v1", 1);
+  ::setenv("BACKEND_LARGE_URL", "http://127.0.0.1:2/v1", 1);
+  for (const char* f : {"two-backends.yaml", "minimal.yaml", "openai-plus-vllm.yaml", "several-backends.yaml"}) {
+    std::string path = std::string(SEMROUTER_SOURCE_DIR) + "/config/examples/" + f;
+    if (!std::ifstream(path)) {
+      ADD_FAILURE() << "missing example " << path;
+      continue;
+    }
+    auto c = load_config_file(path);
+    EXPECT_TRUE(c) << f << ": " << c.error().message;
+  }
+  auto two = load_config_file(std::string(SEMROUTER_SOURCE_DIR) + "/config/examples/two-backends.yaml");
+  ASSERT_TRUE(two);
+  EXPECT_EQ(two->routing.default_model, "small");
+  EXPECT_EQ(two->find_model("large")->fallbacks, std::vector<std::string>{"small"});
+}
+
+TEST(Config, MissingFileIsAClearError) {
+  auto c = load_config_file("/nonexistent/semrouter.yaml");
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("cannot open"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sr::config

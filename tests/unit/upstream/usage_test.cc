@@ -1,0 +1,42 @@
+#include "upstream/usage.h"
+
+#include <gtest/gtest.h>
+
+namespace sr::upstream {
+namespace {
+
+TEST(Usage, FromJsonBody) {
+  auto u = usage_from_json(R"({"id":"x","usage":{"prompt_tokens":12,"completion_tokens":34,"total_tokens":46}})");
+  EXPECT_EQ(u.prompt_tokens, 12);
+  EXPECT_EQ(u.completion_tokens, 34);
+  EXPECT_FALSE(usage_from_json(R"({"id":"x"})").found());
+  EXPECT_FALSE(usage_from_json(R"({"usage":null})").found());
+  EXPECT_FALSE(usage_from_json("not json \"usage\"").found());
+}
+
+TEST(Usage, SseScannerAcrossArbitrarySplits) {
+  std::string stream =
+      "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n"
+      "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":3}}\r\n\r\n"
+      "data: [DONE]\n\n";
+  // Every split point must give the same answer: chunks arrive as TCP delivers them.
+  for (size_t cut = 0; cut <= stream.size(); ++cut) {
+    SseUsageScanner s;
+    s.feed(std::string_view(stream).substr(0, cut));
+    s.feed(std::string_view(stream).substr(cut));
+    EXPECT_EQ(s.usage().prompt_tokens, 7) << cut;
+    EXPECT_EQ(s.usage().completion_tokens, 3) << cut;
+    EXPECT_TRUE(s.done()) << cut;
+    EXPECT_EQ(s.events(), 3u);
+  }
+}
+
+TEST(Usage, SseWithoutUsageOrDone) {
+  SseUsageScanner s;
+  s.feed(": comment\nevent: x\ndata: {\"a\":1}\n\n");
+  EXPECT_FALSE(s.usage().found());
+  EXPECT_FALSE(s.done());
+}
+
+}  // namespace
+}  // namespace sr::upstream
