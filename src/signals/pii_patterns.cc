@@ -12,40 +12,78 @@ namespace {
 using Words = std::initializer_list<std::string_view>;
 
 // Context words per type. Looked up in a small window of lower-cased tokens.
-constexpr std::string_view kCardCtx[] = {"card", "credit", "visa", "mastercard", "amex", "cc", "debit", "discover"};
-constexpr std::string_view kSsnCtx[] = {"ssn", "social", "security", "ssns"};
-constexpr std::string_view kPhoneCtx[] = {"phone", "tel", "telephone", "call", "mobile", "cell", "fax", "number",
+constexpr std::string_view kCardCtxWords[] = {"card", "credit", "visa", "mastercard", "amex", "cc", "debit", "discover"};
+constexpr std::string_view kSsnCtxWords[] = {"ssn", "social", "security", "ssns"};
+constexpr std::string_view kPhoneCtxWords[] = {"phone", "tel", "telephone", "call", "mobile", "cell", "fax", "number",
                                           "contact", "reach", "text", "whatsapp", "office", "registered", "dial",
                                           "ring", "sms", "landline", "answering", "messages", "hotline"};
-constexpr std::string_view kZipCtx[] = {"zip", "zipcode", "postal", "postcode", "post"};
-constexpr std::string_view kDlCtx[] = {"license", "licence", "dl", "driver", "drivers", "driving"};
-constexpr std::string_view kYearCtx[] = {"in", "since", "during", "from", "until", "year", "born", "of", "by",
+constexpr std::string_view kZipCtxWords[] = {"zip", "zipcode", "postal", "postcode", "post"};
+constexpr std::string_view kDlCtxWords[] = {"license", "licence", "dl", "driver", "drivers", "driving"};
+constexpr std::string_view kYearCtxWords[] = {"in", "since", "during", "from", "until", "year", "born", "of", "by",
                                          "circa", "around", "before", "after", "till", "early", "late", "mid"};
-constexpr std::string_view kMonths[] = {"january", "february", "march", "april",   "may",      "june",
+constexpr std::string_view kMonthsWords[] = {"january", "february", "march", "april",   "may",      "june",
                                         "july",    "august",   "september", "october", "november", "december",
                                         "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
                                         "nov", "dec"};
-constexpr std::string_view kWeekdays[] = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+constexpr std::string_view kWeekdaysWords[] = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
                                           "sunday"};
-constexpr std::string_view kUsStates[] = {
+constexpr std::string_view kUsStatesWords[] = {
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY",
     "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND",
     "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC"};
 
+// First 8 bytes of a word as an integer: list lookups compare one word
+// instead of calling memcmp per entry (this runs for every token).
+constexpr uint64_t pack8(std::string_view w) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < w.size() && i < 8; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(w[i])) << (8 * i);
+  return v;
+}
+
 template <size_t N>
-bool in_list(std::string_view w, const std::string_view (&list)[N]) {
-  for (auto x : list) {
-    if (x == w) return true;
+struct PackedList {
+  uint64_t pack[N];
+  uint32_t len[N];
+  const std::string_view* words;
+};
+template <size_t N>
+constexpr PackedList<N> packed(const std::string_view (&list)[N]) {
+  PackedList<N> p{};
+  for (size_t i = 0; i < N; ++i) p.pack[i] = pack8(list[i]), p.len[i] = static_cast<uint32_t>(list[i].size());
+  p.words = list;
+  return p;
+}
+
+template <size_t N>
+bool in_list(std::string_view w, const PackedList<N>& list) {
+  uint64_t pw = pack8(w);
+  for (size_t i = 0; i < N; ++i) {
+    if (list.pack[i] == pw && list.len[i] == w.size() && (w.size() <= 8 || list.words[i] == w)) return true;
   }
   return false;
 }
+// TLDs that are also common file extensions or words ("main.rs", "e.g").
+constexpr std::string_view kFileLikeWords[] = {"py", "rs", "sh", "md", "pl", "cc", "so", "js", "ts",
+                                                       "in", "it", "me", "is", "am", "at", "to", "be", "as",
+                                                       "go", "do", "no", "us", "so", "ps", "ai", "io"};
+constexpr auto kFileLike = packed(kFileLikeWords);
+constexpr auto kCardCtx = packed(kCardCtxWords);
+constexpr auto kSsnCtx = packed(kSsnCtxWords);
+constexpr auto kPhoneCtx = packed(kPhoneCtxWords);
+constexpr auto kZipCtx = packed(kZipCtxWords);
+constexpr auto kDlCtx = packed(kDlCtxWords);
+constexpr auto kYearCtx = packed(kYearCtxWords);
+constexpr auto kMonths = packed(kMonthsWords);
+constexpr auto kWeekdays = packed(kWeekdaysWords);
+constexpr auto kUsStates = packed(kUsStatesWords);
+
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // True if a word of `list` occurs among the `before` word tokens before
 // `b` or the `after` word tokens from `e` on, not crossing a blank line.
 template <size_t N>
-bool context(const Doc& d, int b, int e, const std::string_view (&list)[N], int before = 6, int after = 2) {
+bool context(const Doc& d, int b, int e, const PackedList<N>& list, int before = 6, int after = 2) {
   int seen = 0;
   for (int i = b - 1; i >= 0 && seen < before; --i) {
     if (d.toks[i].kind == TokenKind::kPunct) continue;
@@ -106,15 +144,17 @@ class Scanner {
   }
 
   // Strips wrapping punctuation ("(", quotes, trailing ".,;:!?") from a chunk.
+  static bool lead_punct(char ch) {
+    return ch == '"' || ch == '\'' || ch == '<' || ch == '[' || ch == '{' || ch == '`' || ch == '*';
+  }
+  static bool trail_punct(char ch) {
+    return ch == '.' || ch == ',' || ch == ';' || ch == ':' || ch == '!' || ch == '?' || ch == '"' || ch == '\'' ||
+           ch == '>' || ch == ']' || ch == '}' || ch == '`' || ch == '*';
+  }
+
   Chunk trim(Chunk c) const {
-    static constexpr char kLead[] = "\"'<[{`*";
-    static constexpr char kTrail[] = ".,;:!?\"'>]}`*";
-    while (c.b < c.e && d_.toks[c.b].kind == TokenKind::kPunct &&
-           std::strchr(kLead, d_.text[d_.toks[c.b].b0]) && d_.text[d_.toks[c.b].b0] != 0) {
-      ++c.b;
-    }
-    while (c.e > c.b && d_.toks[c.e - 1].kind == TokenKind::kPunct &&
-           std::strchr(kTrail, d_.text[d_.toks[c.e - 1].b0]) && d_.text[d_.toks[c.e - 1].b0] != 0) {
+    while (c.b < c.e && d_.toks[c.b].kind == TokenKind::kPunct && lead_punct(d_.text[d_.toks[c.b].b0])) ++c.b;
+    while (c.e > c.b && d_.toks[c.e - 1].kind == TokenKind::kPunct && trail_punct(d_.text[d_.toks[c.e - 1].b0])) {
       --c.e;
     }
     // A ")" at the end is kept only if the chunk opened one.
@@ -146,7 +186,7 @@ class Scanner {
         digits += t.n_digits;
       } else if (t.kind == TokenKind::kPunct) {
         char ch = d_.text[t.b0];
-        if (!std::strchr("-.()+/", ch) || ch == 0) return -1;
+        if (ch != '-' && ch != '.' && ch != '(' && ch != ')' && ch != '+' && ch != '/') return -1;
       } else {
         return -1;
       }
@@ -220,9 +260,7 @@ class Scanner {
     if (!scheme && !www) {
       size_t dot = host.rfind('.');
       std::string_view tld = host.substr(dot + 1);
-      static constexpr std::string_view kFileLike[] = {"py", "rs", "sh", "md", "pl", "cc", "so", "js", "ts",
-                                                       "in", "it", "me", "is", "am", "at", "to", "be", "as",
-                                                       "go", "do", "no", "us", "so", "ps", "ai", "io"};
+
       std::string low;
       for (char ch : tld) low.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
       bool file_like = in_list(std::string_view(low), kFileLike);
@@ -411,7 +449,7 @@ class Scanner {
     if (digits == 9 && !has_plus && !has_paren && !has_slash && (n_chunks == 1 || n_chunks == 3) && ssn_valid(s)) {
       bool ctx = context(d_, b, e, kSsnCtx, 8, 2);
       bool grouped = s.size() == 11;
-      bool dl = context(d_, b, e, kDlCtx, 6, 1);
+      bool dl = context(d_, b, e, kDlCtx, 6, 0);
       if (grouped || ctx) {
         if (!(dl && !ctx)) {
           emit(EntityType::kSsn, b, e, ctx ? 1.0f : 0.85f, true);
@@ -419,7 +457,7 @@ class Scanner {
         }
       }
     }
-    if (context(d_, b, e, kDlCtx, 6, 1) && digits >= 5 && digits <= 15 && !has_plus && !has_paren && !has_slash) {
+    if (context(d_, b, e, kDlCtx, 6, 0) && digits >= 5 && digits <= 15 && !has_plus && !has_paren && !has_slash) {
       emit(EntityType::kDriverLicense, b, e, 0.85f, false);
       return true;
     }
@@ -521,7 +559,7 @@ class Scanner {
     if (c.e - c.b != 1 || s.size() < 6 || s.size() > 16) return 0;
     int digits = count_digits(s);
     if (digits < 5) return 0;
-    if (!context(d_, c.b, c.e, kDlCtx, 6, 1)) return 0;
+    if (!context(d_, c.b, c.e, kDlCtx, 6, 0)) return 0;
     emit(EntityType::kDriverLicense, c.b, c.e, 0.85f, false);
     return 1;
   }
@@ -533,7 +571,12 @@ class Scanner {
       std::string_view w = d_.lower(i);
       // Cheap reject before the list compares: month and weekday names are
       // 3..9 ASCII letters starting with one of these.
-      if (w.size() < 3 || w.size() > 9 || !std::strchr("jfmasondtw", w[0])) continue;
+      if (w.size() < 3 || w.size() > 9) continue;
+      char c0 = w[0];
+      if (c0 != 'j' && c0 != 'f' && c0 != 'm' && c0 != 'a' && c0 != 's' && c0 != 'o' && c0 != 'n' && c0 != 'd' &&
+          c0 != 't' && c0 != 'w') {
+        continue;
+      }
       if (in_list(w, kWeekdays)) {
         emit(EntityType::kDateTime, i, i + 1, 0.6f, false);
         continue;
