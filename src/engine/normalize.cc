@@ -7,7 +7,7 @@
 namespace sr::engine {
 namespace {
 
-constexpr int kDecomposeOptions = UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STABLE;
+constexpr int kDecomposeOptions = UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE | UTF8PROC_STABLE;
 constexpr int kComposeOptions = UTF8PROC_COMPOSE | UTF8PROC_STABLE;
 
 // Canonical ordering of combining marks (utf8proc_decompose_char does not do
@@ -46,7 +46,8 @@ void normalize_text(std::string_view utf8, std::u32string& out) {
     if (cp == kInvalidCodePoint) continue;  // skip bad bytes
     if (!any_non_ascii) {
       any_non_ascii = true;
-      first_non_ascii = out.size();
+      // Include the previous code point: a combining mark composes with it.
+      first_non_ascii = out.empty() ? 0 : out.size() - 1;
     }
     utf8proc_int32_t buf[32];
     const utf8proc_ssize_t n =
