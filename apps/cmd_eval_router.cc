@@ -40,6 +40,10 @@ void eval_help(FILE* out) {
                "  --table FILE       write the metrics as a Markdown table\n"
                "  --prices FILE      N-model price table (default multi_model_prices.json beside data)\n"
                "  --contaminated F   prompts to drop (default: beside the data file)\n"
+               "  --pair STRONG,WEAK  treat N-model data as strong/weak data for these models\n"
+               "                     (each side may average models joined by '+')\n"
+               "                     (tests a strong/weak router on prompts unlike its training data)\n"
+               "  --bootstrap N      report APGR +- std over N bootstrap resamples (default 200)\n"
                "  --name NAME        router name in tables and plots\n");
 }
 
@@ -153,8 +157,8 @@ int eval_multi(const router::Router& r, const router::OutcomeSet& data, const st
 }  // namespace
 
 int cmd_eval_router(int argc, char** argv) {
-  std::string router_dir, data_path, split = "test", svg, table, prices, contaminated, name;
-  int holdout = 20, bins = 10;
+  std::string router_dir, data_path, split = "test", svg, table, prices, contaminated, name, pair;
+  int holdout = 20, bins = 10, bootstrap = 200;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -177,6 +181,8 @@ int cmd_eval_router(int argc, char** argv) {
     else if (a == "--prices") prices = value();
     else if (a == "--contaminated") contaminated = value();
     else if (a == "--name") name = value();
+    else if (a == "--pair") pair = value();
+    else if (a == "--bootstrap") bootstrap = std::stoi(value());
     else {
       std::fprintf(stderr, "semrouter eval-router: unknown option '%s'\n", a.c_str());
       eval_help(stderr);
@@ -197,6 +203,14 @@ int cmd_eval_router(int argc, char** argv) {
   if (!all) {
     std::fprintf(stderr, "semrouter eval-router: %s\n", all.error().message.c_str());
     return 1;
+  }
+  if (!pair.empty()) {
+    auto p = router::to_pairwise(*all, pair);
+    if (!p) {
+      std::fprintf(stderr, "semrouter eval-router: %s\n", p.error().message.c_str());
+      return 2;
+    }
+    *all = std::move(*p);
   }
   router::OutcomeSet data = split == "all" ? *all : router::split_part(*all, holdout, split == "test");
   if (data.rows.empty()) {
@@ -222,6 +236,24 @@ int cmd_eval_router(int argc, char** argv) {
   }
   std::vector<Row> rows;
   rows.push_back({name, router::evaluate_pair(s_router, o, bins)});
+  // Bootstrap spread of the router's APGR: how much of a difference is noise.
+  double boot_sd = 0;
+  if (bootstrap > 1) {
+    std::mt19937_64 rng(12345);
+    double sum = 0, sum2 = 0;
+    std::vector<float> bs(o.size());
+    std::vector<router::PairOutcome> bo(o.size());
+    for (int b = 0; b < bootstrap; ++b) {
+      for (size_t i = 0; i < o.size(); ++i) {
+        size_t j = rng() % o.size();
+        bs[i] = s_router[j];
+        bo[i] = o[j];
+      }
+      double a = router::evaluate_pair(bs, bo, bins).apgr;
+      sum += a, sum2 += a * a;
+    }
+    boot_sd = std::sqrt(std::max(0.0, sum2 / bootstrap - (sum / bootstrap) * (sum / bootstrap)));
+  }
   // Random router: mean over 10 seeds (one seed is noisy on 2k prompts).
   {
     Row rnd{"random (mean of 10 seeds)", {}};
@@ -271,6 +303,10 @@ int cmd_eval_router(int argc, char** argv) {
   std::snprintf(b, sizeof b, "%zu prompts; weak %.1f%%, strong %.1f%%; %d threshold bins\n\n", o.size(),
                 orep.q_weak * 100, orep.q_strong * 100, bins);
   out += b;
+  if (bootstrap > 1) {
+    std::snprintf(b, sizeof b, "%s APGR bootstrap std over %d resamples: %.3f\n\n", name.c_str(), bootstrap, boot_sd);
+    out += b;
+  }
   out += "| method | APGR | CPT(50%) | CPT(80%) |\n|---|---|---|---|\n";
   for (const auto& row : rows) {
     std::snprintf(b, sizeof b, "| %s | %.3f | %s | %s |\n", row.name.c_str(), row.rep.apgr, pct(row.rep.cpt50).c_str(),

@@ -36,7 +36,10 @@ void train_help(FILE* out) {
                "  --vocab N         keep the N most frequent GloVe words (default 12000)\n"
                "  --contaminated F  prompts to drop (default: contaminated_prompts.json beside\n"
                "                    each data file; \"none\" keeps all)\n"
-               "  --knn-k N, --knn-tau X, --prior-tau X, --mf-dim N, --mf-epochs N, --linear-epochs N, --folds N\n"
+               "  --knn-k N, --knn-tau X, --prior-tau X, --mf-dim N, --mf-epochs N, --linear-epochs N, --folds N,\n"
+               "  --linear-bits N, --prior-bits N   model-size knobs (hashed buckets = 2^N)\n"
+               "  --pair S,W        use N-model files as strong/weak data: strong model S, weak\n"
+               "                    model W (each side may average models joined by '+')\n"
                "  --quiet           no progress bar\n");
 }
 
@@ -51,6 +54,7 @@ std::string default_glove_dir() {
 int cmd_train_router(int argc, char** argv) {
   std::string kind = "ensemble", out, glove = default_glove_dir(), contaminated;
   std::vector<std::string> data_files;
+  std::string pair;
   int holdout = 20;
   size_t vocab = 12000;
   bool quiet = false;
@@ -73,6 +77,7 @@ int cmd_train_router(int argc, char** argv) {
     else if (a == "--data") data_files.push_back(value());
     else if (a == "--out") out = value();
     else if (a == "--holdout") holdout = std::stoi(value());
+    else if (a == "--sw-max-refs") opt.sw_max_refs = std::stoi(value());
     else if (a == "--seed") opt.seed = std::stoull(value());
     else if (a == "--glove") glove = value();
     else if (a == "--vocab") vocab = std::stoul(value());
@@ -84,7 +89,10 @@ int cmd_train_router(int argc, char** argv) {
     else if (a == "--mf-epochs") opt.mf_epochs = std::stoi(value());
     else if (a == "--linear-epochs") opt.linear_epochs = std::stoi(value());
     else if (a == "--folds") opt.folds = std::stoi(value());
+    else if (a == "--linear-bits") opt.linear_bits = std::stoi(value());
+    else if (a == "--prior-bits") opt.prior_bits = std::stoi(value());
     else if (a == "--quiet") quiet = true;
+    else if (a == "--pair") pair = value();
     else {
       std::fprintf(stderr, "semrouter train-router: unknown option '%s'\n", a.c_str());
       train_help(stderr);
@@ -107,6 +115,14 @@ int cmd_train_router(int argc, char** argv) {
     if (!s) {
       std::fprintf(stderr, "semrouter train-router: %s\n", s.error().message.c_str());
       return 1;
+    }
+    if (!s->pairwise() && !pair.empty()) {
+      auto p = router::to_pairwise(*s, pair);
+      if (!p) {
+        std::fprintf(stderr, "semrouter train-router: %s\n", p.error().message.c_str());
+        return 1;
+      }
+      s = std::move(p);
     }
     per_file.push_back(*s);
     auto m = router::merge_into(all, *s);

@@ -94,9 +94,10 @@ void Embedder::save(ModelWriter& w) const {
   if (!common_.empty()) w.add_f32("emb.common", common_);
 }
 
-void Embedder::embed(std::string_view text, float* out) const {
+void Embedder::embed(std::string_view text, float* out) const { embed_tokens(tokenize(text), out); }
+
+void Embedder::embed_tokens(const std::vector<std::string>& tokens, float* out) const {
   std::fill(out, out + dim_, 0.0f);
-  auto tokens = tokenize(text);
   float total = 0;
   for (const auto& t : tokens) {
     auto it = index_.find(std::string_view(t));

@@ -34,6 +34,8 @@ class Embedder {
   //! Unit-length embedding written to out[0..dim); all zeros when no word is known.
   void embed(std::string_view text, float* out) const;
   std::vector<float> embed(std::string_view text) const;
+  //! Same as embed() for text already split by tokenize().
+  void embed_tokens(const std::vector<std::string>& tokens, float* out) const;
 
  private:
   struct Hash {

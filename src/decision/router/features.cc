@@ -11,10 +11,10 @@ float sigmoid(float x) {
 
 Features featurize(const Embedder& emb, std::string_view text) {
   Features f;
-  f.emb.resize(emb.dim());
-  emb.embed(text, f.emb.data());
-  f.stats = text_stats(text);
   auto tokens = tokenize(text);
+  f.emb.resize(emb.dim());
+  emb.embed_tokens(tokens, f.emb.data());
+  f.stats = text_stats(text);
   f.grams.reserve(tokens.size() * 2);
   uint64_t prev = 0;
   for (const auto& t : tokens) {

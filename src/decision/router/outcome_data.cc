@@ -126,6 +126,40 @@ Result<OutcomeSet> load_outcome_file(const std::string& path, const std::string&
   return load_outcomes(path, drop, stem);
 }
 
+Result<OutcomeSet> to_pairwise(const OutcomeSet& s, const std::string& spec) {
+  auto comma = spec.find(',');
+  if (comma == std::string::npos) return fail(ErrorCode::kConfigInvalid, "pair '" + spec + "' is not STRONG,WEAK");
+  auto columns = [&](const std::string& side) -> Result<std::vector<size_t>> {
+    std::vector<size_t> cols;
+    size_t pos = 0;
+    while (pos <= side.size()) {
+      size_t end = side.find('+', pos);
+      if (end == std::string::npos) end = side.size();
+      std::string m = side.substr(pos, end - pos);
+      auto it = std::find(s.models.begin(), s.models.end(), m);
+      if (it == s.models.end()) return fail(ErrorCode::kConfigInvalid, "model '" + m + "' is not in the data");
+      cols.push_back(static_cast<size_t>(it - s.models.begin()));
+      pos = end + 1;
+    }
+    return cols;
+  };
+  auto strong = columns(spec.substr(0, comma));
+  if (!strong) return tl::unexpected(strong.error());
+  auto weak = columns(spec.substr(comma + 1));
+  if (!weak) return tl::unexpected(weak.error());
+  auto mean = [](const std::vector<float>& q, const std::vector<size_t>& cols) {
+    float x = 0;
+    for (size_t c : cols) x += q[c];
+    return x / static_cast<float>(cols.size());
+  };
+  OutcomeSet out;
+  out.models = {"weak", "strong"};
+  out.weak = 0;
+  out.strong = 1;
+  for (const auto& ex : s.rows) out.rows.push_back({ex.text, ex.group, {mean(ex.quality, *weak), mean(ex.quality, *strong)}});
+  return out;
+}
+
 Result<bool> merge_into(OutcomeSet& a, const OutcomeSet& b) {
   if (a.models.empty()) {
     a = b;

@@ -39,6 +39,10 @@ Result<OutcomeSet> load_outcomes(const std::string& path, const std::set<std::st
 //! when present), and the default group is the file name up to its first '_'.
 Result<OutcomeSet> load_outcome_file(const std::string& path, const std::string& contaminated = "");
 
+//! N-model data seen as strong/weak data: `spec` is "STRONG,WEAK" where each
+//! side may average several models joined by '+' ("a,b+c+d").
+Result<OutcomeSet> to_pairwise(const OutcomeSet& s, const std::string& spec);
+
 //! Appends b to a; the model lists must match.
 Result<bool> merge_into(OutcomeSet& a, const OutcomeSet& b);
 

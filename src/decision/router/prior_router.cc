@@ -16,14 +16,18 @@ std::vector<float> PriorRouter::group_probs(const Features& f) const {
   const size_t g = quality_.size() / models_.size(), buckets = size_t{1} << bits_, mask = buckets - 1;
   const size_t nd = static_cast<size_t>(dense_) + 1, e = f.emb.size();
   float val = f.grams.empty() ? 0.0f : 1.0f / std::sqrt(static_cast<float>(f.grams.size()));
-  std::vector<float> z(g);
+  (void)buckets;
+  std::vector<float> z(g, 0.0f);
+  // Bucket-major table: one gram touches one contiguous run of g weights.
+  for (uint32_t h : f.grams) {
+    const float* hw = &hashed_[(h & mask) * g];
+    for (size_t k = 0; k < g; ++k) z[k] += hw[k];
+  }
   float best = -1e30f;
   for (size_t k = 0; k < g; ++k) {
-    const float* hw = &hashed_[k * buckets];
     const float* dw = &dense_w_[k * nd];
-    float s = dw[nd - 1] + dot(f.emb.data(), dw, e);
+    float s = dw[nd - 1] + dot(f.emb.data(), dw, e) + z[k] * val;
     for (size_t i = 0; i < f.stats.size(); ++i) s += f.stats[i] * dw[e + i];
-    for (uint32_t h : f.grams) s += hw[h & mask] * val;
     z[k] = s / tau_;
     best = std::max(best, z[k]);
   }
@@ -42,7 +46,7 @@ Result<std::unique_ptr<PriorRouter>> PriorRouter::train(const OutcomeSet& data, 
   const size_t m = data.models.size();
   std::map<std::string, size_t> gid;
   for (const auto& ex : data.rows) gid.emplace(ex.group, gid.size());
-  const size_t g = gid.size(), buckets = size_t{1} << r->bits_, mask = buckets - 1;
+  const size_t g = gid.size(), buckets = size_t{1} << r->bits_, mask = buckets - 1;  // hashed_ is bucket-major
   const size_t nd = static_cast<size_t>(r->dense_) + 1;
   // Group means, shrunk towards the global mean for small groups.
   std::vector<float> qsum(g * m, 0.0f), global(m, 0.0f), cnt(g, 0.0f);
@@ -80,13 +84,11 @@ Result<std::unique_ptr<PriorRouter>> PriorRouter::train(const OutcomeSet& data, 
       for (size_t k = 0; k < g; ++k) {
         float gk = p[k] - (k == label[i] ? 1.0f : 0.0f);
         if (std::abs(gk) < 1e-4f) continue;
-        float* hw = &r->hashed_[k * buckets];
-        float* hg = &g2h[k * buckets];
         for (uint32_t h : f.grams) {
-          size_t b = h & mask;
-          float gd = gk * val + l2 * hw[b];
-          hg[b] += gd * gd;
-          hw[b] -= lr * gd / std::sqrt(hg[b]);
+          size_t b = (h & mask) * g + k;
+          float gd = gk * val + l2 * r->hashed_[b];
+          g2h[b] += gd * gd;
+          r->hashed_[b] -= lr * gd / std::sqrt(g2h[b]);
         }
         float* dw = &r->dense_w_[k * nd];
         float* dg = &g2d[k * nd];

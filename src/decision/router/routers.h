@@ -24,8 +24,8 @@ struct TrainOptions {
   int knn_k = 40;
   float knn_tau = 0.05f;        // weight = exp((sim - best) / tau)
   float knn_smooth = 1.0f;      // pseudo-weight of the global mean
-  int ivf_lists = 64;           // k-means lists for the inverted-file search
-  int ivf_probe = 10;           // lists scanned per query
+  int ivf_lists = 128;          // k-means lists for the inverted-file search
+  int ivf_probe = 8;            // lists scanned per query
   // sw
   int sw_max_refs = 10000;
   // mf
@@ -76,7 +76,7 @@ class PriorRouter final : public FeatureRouter {
  private:
   float tau_ = 1.0f;
   int bits_ = 13, dense_ = 0;
-  std::vector<float> hashed_;   // groups x 2^bits
+  std::vector<float> hashed_;   // 2^bits x groups (bucket-major, one gram = one cache run)
   std::vector<float> dense_w_;  // groups x (dense + 1 bias)
   std::vector<float> quality_;  // groups x models
 };
