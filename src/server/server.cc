@@ -138,11 +138,35 @@ net::awaitable<void> handle_session(Worker& w, tcp::socket sock) {
     http::request_parser<http::string_body> p;
     p.header_limit(sc.max_header_bytes);
     p.body_limit(sc.max_body_bytes);
-    conn.stream.expires_after(std::chrono::milliseconds(first ? sc.request_timeout_ms : sc.keepalive_timeout_ms));
+    // Deadlines cancel the read instead of closing the socket (as tcp_stream's
+    // expiry would), so a slow client can still be told 408 before we close.
+    bool timed_out = false;
+    auto read_until = [&](bool header_only, uint32_t ms) -> net::awaitable<void> {
+      auto fired = std::make_shared<bool>(false);
+      net::steady_timer deadline(w.ioc, std::chrono::milliseconds(ms));
+      deadline.async_wait([fired, &sock = conn.stream.socket()](const error_code& e) {
+        if (!e) {
+          *fired = true;
+          error_code ignore;
+          sock.cancel(ignore);
+        }
+      });
+      conn.stream.expires_never();
+      if (header_only) co_await http::async_read_header(conn.stream, conn.buffer, p, net::redirect_error(kToken, ec));
+      else co_await http::async_read(conn.stream, conn.buffer, p, net::redirect_error(kToken, ec));
+      deadline.cancel();
+      timed_out = *fired;
+    };
+    const bool idle_wait = !first && conn.buffer.size() == 0;
+    co_await read_until(true, idle_wait ? sc.keepalive_timeout_ms : sc.request_timeout_ms);
     first = false;
-    co_await http::async_read_header(conn.stream, conn.buffer, p, net::redirect_error(kToken, ec));
     if (ec) {
-      if (ec == http::error::header_limit) {
+      if (timed_out && (!idle_wait || p.got_some())) {
+        srv.count_error(ErrorCode::kRequestTimeout);
+        srv.count_response("other", 408);
+        co_await write_error(conn, ErrorCode::kRequestTimeout,
+                             "request headers not received within " + std::to_string(sc.request_timeout_ms) + "ms", false);
+      } else if (ec == http::error::header_limit) {
         srv.count_error(ErrorCode::kHeaderTooLarge);
         srv.count_response("other", 431);
         co_await write_error(conn, ErrorCode::kHeaderTooLarge,
@@ -152,8 +176,8 @@ net::awaitable<void> handle_session(Worker& w, tcp::socket sock) {
         srv.count_response("other", 413);
         co_await write_error(conn, ErrorCode::kBodyTooLarge,
                              "request body exceeds " + std::to_string(sc.max_body_bytes) + " bytes", false);
-      } else if (ec != http::error::end_of_stream && ec != beast::error::timeout && ec != net::error::eof &&
-                 ec != net::error::connection_reset && ec != net::error::operation_aborted && conn.buffer.size() > 0) {
+      } else if (!timed_out && ec != http::error::end_of_stream && ec != net::error::eof &&
+                 ec != net::error::connection_reset && ec != net::error::operation_aborted && p.got_some()) {
         srv.count_error(ErrorCode::kBadRequestSchema);
         srv.count_response("other", 400);
         co_await write_error(conn, ErrorCode::kBadRequestSchema, "malformed HTTP request: " + ec.message(), false);
@@ -166,19 +190,18 @@ net::awaitable<void> handle_session(Worker& w, tcp::socket sock) {
       co_await net::async_write(conn.stream, net::buffer(k100.data(), k100.size()), net::redirect_error(kToken, ec));
       if (ec) break;
     }
-    conn.stream.expires_after(std::chrono::milliseconds(sc.request_timeout_ms));
-    co_await http::async_read(conn.stream, conn.buffer, p, net::redirect_error(kToken, ec));
+    co_await read_until(false, sc.request_timeout_ms);
     if (ec) {
-      if (ec == http::error::body_limit) {
+      if (timed_out) {
+        srv.count_error(ErrorCode::kRequestTimeout);
+        srv.count_response("other", 408);
+        co_await write_error(conn, ErrorCode::kRequestTimeout,
+                             "request body not received within " + std::to_string(sc.request_timeout_ms) + "ms", false);
+      } else if (ec == http::error::body_limit) {
         srv.count_error(ErrorCode::kBodyTooLarge);
         srv.count_response("other", 413);
         co_await write_error(conn, ErrorCode::kBodyTooLarge,
                              "request body exceeds " + std::to_string(sc.max_body_bytes) + " bytes", false);
-      } else if (ec == beast::error::timeout) {
-        srv.count_error(ErrorCode::kRequestTimeout);
-        srv.count_response("other", 408);
-        co_await write_error(conn, ErrorCode::kRequestTimeout,
-                             "request not received within " + std::to_string(sc.request_timeout_ms) + "ms", false);
       } else if (ec != http::error::end_of_stream && ec != net::error::eof && ec != net::error::connection_reset) {
         srv.count_error(ErrorCode::kBadRequestSchema);
         srv.count_response("other", 400);

@@ -1,0 +1,384 @@
+// Integration tests: the real server (in-process, port 0) in front of real
+// mock upstreams (in-process, port 0), driven over loopback sockets.
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "config/config.h"
+#include "demo/mock_upstream.h"
+#include "http_client.h"
+#include "metrics/registry.h"
+#include "server/server.h"
+
+namespace sr::testing {
+namespace {
+
+using demo::Fault;
+using demo::MockBehavior;
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
+  return s;
+}
+
+class Gateway : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    small_ = start_mock("small-up");
+    large_ = start_mock("large-up");
+  }
+  void TearDown() override {
+    if (server_) server_->stop();
+  }
+
+  std::unique_ptr<demo::MockUpstream> start_mock(const std::string& name) {
+    demo::MockOptions o;
+    o.name = name;
+    auto m = std::make_unique<demo::MockUpstream>(o);
+    auto p = m->start();
+    EXPECT_TRUE(p) << p.error().message;
+    return m;
+  }
+
+  std::string expand(const std::string& yaml) {
+    std::string y = replace_all(yaml, "$SMALL", small_->base_url());
+    y = replace_all(y, "$LARGE", large_->base_url());
+    return y;
+  }
+
+  // Default config: "prove" -> large (upstream name large-up-model), else small; large falls back to small.
+  std::string default_yaml(const std::string& server_extra = "", const std::string& large_extra = "") {
+    return "version: 1\nserver:\n  listen: 127.0.0.1:0\n  workers: 2\n  access_log: \"off\"\n" + server_extra +
+           "routing:\n  default: small\n  rules:\n    - name: hard\n      when: { keywords: [prove, step by step] }\n      model: large\n"
+           "models:\n  - name: small\n    url: $SMALL\n    retry: { attempts: 2, backoff: 10ms }\n"
+           "    price: { input_per_mtok: 100, output_per_mtok: 200 }\n"
+           "  - name: large\n    url: $LARGE\n    upstream_model: large-up-model\n    fallbacks: [small]\n"
+           "    retry: { attempts: 2, backoff: 10ms }\n" + large_extra;
+  }
+
+  void start(const std::string& yaml) {
+    auto cfg = config::load_config_string(expand(yaml), "test.yaml");
+    ASSERT_TRUE(cfg) << cfg.error().message;
+    auto rt = server::build_runtime(std::move(*cfg), registry_, 1);
+    ASSERT_TRUE(rt) << rt.error().message;
+    server_ = std::make_unique<server::Server>(registry_, std::make_unique<server::AccessLog>("off"));
+    auto p = server_->start(*rt);
+    ASSERT_TRUE(p) << p.error().message;
+    port_ = *p;
+  }
+
+  void reload(const std::string& yaml, uint64_t gen) {
+    auto cfg = config::load_config_string(expand(yaml), "test.yaml");
+    ASSERT_TRUE(cfg) << cfg.error().message;
+    auto rt = server::build_runtime(std::move(*cfg), registry_, gen);
+    ASSERT_TRUE(rt);
+    server_->set_runtime(*rt);
+  }
+
+  // Metrics are updated right after the response is written; poll briefly.
+  bool metric_appears(const std::string& needle) {
+    for (int i = 0; i < 100; ++i) {
+      if (registry_.render().find(needle) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  static std::string chat(const std::string& text, const std::string& model = "auto", bool stream = false,
+                          const std::string& extra = "") {
+    return R"({"model":")" + model + R"(","messages":[{"role":"user","content":")" + text + R"("}])" +
+           (stream ? R"(,"stream":true,"stream_options":{"include_usage":true})" : "") + extra + "}";
+  }
+
+  metrics::Registry registry_;
+  std::unique_ptr<demo::MockUpstream> small_, large_;
+  std::unique_ptr<server::Server> server_;
+  uint16_t port_ = 0;
+};
+
+TEST_F(Gateway, RoutesByRuleAndRewritesModel) {
+  start(default_yaml());
+  auto r = post_chat(port_, chat("Please prove that 2+2=4"));
+  ASSERT_EQ(r.status, 200) << r.error << r.body;
+  EXPECT_EQ(r.header("x-semrouter-model"), "large");
+  EXPECT_EQ(r.header("x-semrouter-rule"), "hard");
+  EXPECT_FALSE(r.header("x-semrouter-overhead-us").empty());
+  EXPECT_NE(r.body.find("[large-up]"), std::string::npos) << r.body;
+  EXPECT_NE(large_->last_request_body().find("\"model\":\"large-up-model\""), std::string::npos) << large_->last_request_body();
+  EXPECT_EQ(large_->last_request().target, "/v1/chat/completions");
+
+  auto d = post_chat(port_, chat("hello there"));
+  ASSERT_EQ(d.status, 200);
+  EXPECT_EQ(d.header("x-semrouter-model"), "small");
+  EXPECT_EQ(d.header("x-semrouter-rule"), "default");
+}
+
+TEST_F(Gateway, PassThroughAndUnknownModel) {
+  start(default_yaml());
+  auto p = post_chat(port_, chat("prove it", "small"));
+  ASSERT_EQ(p.status, 200);
+  EXPECT_EQ(p.header("x-semrouter-model"), "small");
+  EXPECT_EQ(p.header("x-semrouter-rule"), "passthrough");
+  auto u = post_chat(port_, chat("hi", "gpt-17"));
+  EXPECT_EQ(u.status, 404);
+  EXPECT_NE(u.body.find("\"code\":\"unknown_model\""), std::string::npos) << u.body;
+  EXPECT_NE(u.body.find("gpt-17"), std::string::npos);
+}
+
+TEST_F(Gateway, BadRequestsGetOpenAiErrors) {
+  start(default_yaml());
+  auto a = post_chat(port_, "{not json");
+  EXPECT_EQ(a.status, 400);
+  EXPECT_NE(a.body.find("bad_request_json"), std::string::npos);
+  auto b = post_chat(port_, R"({"model":"auto","messages":"nope"})");
+  EXPECT_EQ(b.status, 400);
+  EXPECT_NE(b.body.find("bad_request_schema"), std::string::npos);
+  auto c = post_chat(port_, "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"\xc3\x28\"}]}");
+  EXPECT_EQ(c.status, 400);
+  EXPECT_NE(c.body.find("bad_utf8"), std::string::npos);
+  auto g = http_call(port_, http::verb::get, "/v1/chat/completions");
+  EXPECT_EQ(g.status, 405);
+  auto n = http_call(port_, http::verb::get, "/nope");
+  EXPECT_EQ(n.status, 404);
+  EXPECT_EQ(small_->stats().chat_completions, 0u);  // nothing bad reached an upstream
+}
+
+TEST_F(Gateway, StreamingIsRelayedChunkByChunk) {
+  start(default_yaml());
+  MockBehavior b;
+  b.chunks = 5;
+  b.chunk_delay_ms = 120;
+  small_->set_behavior(b);
+  auto r = post_chat(port_, chat("tell me a story", "auto", true));
+  ASSERT_EQ(r.status, 200) << r.error;
+  EXPECT_NE(r.header("content-type").find("text/event-stream"), std::string::npos);
+  EXPECT_EQ(r.header("transfer-encoding"), "chunked");
+  EXPECT_NE(r.body.find("data: [DONE]"), std::string::npos);
+  ASSERT_GE(r.piece_ms.size(), 3u) << "the answer arrived in one piece: buffered, not relayed";
+  // The first piece must arrive long before the upstream finished (5 x 120 ms).
+  EXPECT_LT(r.piece_ms.front() + 300, r.piece_ms.back());
+  // Usage from the final chunk was counted.
+  EXPECT_TRUE(metric_appears("semrouter_tokens_total{model=\"small\",kind=\"completion\"}"));
+}
+
+TEST_F(Gateway, FallbackWhenStrongModelFails) {
+  start(default_yaml());
+  MockBehavior b;
+  b.fault = Fault::k500;
+  large_->set_behavior(b);
+  auto r = post_chat(port_, chat("prove this"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("x-semrouter-model"), "small");
+  EXPECT_EQ(r.header("x-semrouter-fallback-from"), "large");
+  EXPECT_EQ(r.header("x-semrouter-attempts"), "3");  // 2 on large, 1 on small
+  EXPECT_EQ(large_->stats().chat_completions, 2u);
+  EXPECT_TRUE(metric_appears("semrouter_fallbacks_total{from=\"large\",to=\"small\"} 1"));
+}
+
+TEST_F(Gateway, RetryAfter429ThenSuccess) {
+  start(default_yaml());
+  MockBehavior b;
+  b.fault = Fault::k429;
+  b.fail_next = 1;
+  large_->set_behavior(b);
+  auto r = post_chat(port_, chat("prove this"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("x-semrouter-model"), "large");
+  EXPECT_EQ(r.header("x-semrouter-attempts"), "2");
+}
+
+TEST_F(Gateway, ConnectErrorFallsBack) {
+  start("version: 1\nserver:\n  listen: 127.0.0.1:0\n  access_log: \"off\"\nmodels:\n"
+        "  - name: dead\n    url: http://127.0.0.1:1/v1\n    retry: { attempts: 2, backoff: 5ms }\n    fallbacks: [small]\n"
+        "  - name: small\n    url: $SMALL\n");
+  auto r = post_chat(port_, chat("hi"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("x-semrouter-model"), "small");
+}
+
+TEST_F(Gateway, AllAttemptsFailGives502WithReasons) {
+  start(default_yaml());
+  MockBehavior b;
+  b.fault = Fault::kReset;
+  small_->set_behavior(b);
+  large_->set_behavior(b);
+  auto r = post_chat(port_, chat("prove it"));
+  EXPECT_EQ(r.status, 502) << r.body;
+  EXPECT_NE(r.body.find("all 4 upstream attempts failed"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("upstream_error"), std::string::npos);
+}
+
+TEST_F(Gateway, StalledUpstreamTimesOut504) {
+  start("version: 1\nserver:\n  listen: 127.0.0.1:0\n  access_log: \"off\"\nmodels:\n"
+        "  - name: small\n    url: $SMALL\n    timeouts: { first_byte: 300ms }\n");
+  MockBehavior b;
+  b.fault = Fault::kStall;
+  small_->set_behavior(b);
+  auto r = post_chat(port_, chat("hi"), {}, 5000);
+  EXPECT_EQ(r.status, 504) << r.error << r.body;
+  EXPECT_LT(r.total_ms, 3000);
+  EXPECT_NE(r.body.find("upstream_timeout"), std::string::npos) << r.body;
+}
+
+TEST_F(Gateway, StreamStalledBeforeFirstByteFallsBack) {
+  start(default_yaml("", "    timeouts: { first_byte: 300ms }\n"));
+  MockBehavior b;
+  b.fault = Fault::kStall;
+  large_->set_behavior(b);
+  auto r = post_chat(port_, chat("prove it", "auto", true), {}, 5000);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("x-semrouter-model"), "small");
+}
+
+TEST_F(Gateway, DropMidStreamEndsWithErrorEvent) {
+  start(default_yaml());
+  MockBehavior b;
+  b.fault = Fault::kDropMidStream;
+  b.chunks = 6;
+  b.drop_after_chunks = 2;
+  small_->set_behavior(b);
+  auto r = post_chat(port_, chat("hello", "auto", true));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(r.error.empty()) << r.error;  // the chunked body was terminated properly
+  EXPECT_NE(r.body.find("\"code\":\"upstream_error\""), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("[DONE]"), std::string::npos);
+}
+
+TEST_F(Gateway, ClientDisconnectCancelsUpstream) {
+  start(default_yaml());
+  MockBehavior b;
+  b.fault = Fault::kStall;  // the mock holds the request until its client (the router) leaves
+  small_->set_behavior(b);
+  {
+    net::io_context ioc;
+    tcp::socket s(ioc);
+    s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_));
+    std::string body = chat("hello");
+    std::string req = "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: " +
+                      std::to_string(body.size()) + "\r\n\r\n" + body;
+    net::write(s, net::buffer(req));
+    for (int i = 0; i < 100 && small_->stats().connections_open == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_EQ(small_->stats().connections_open, 1u);
+  }  // client closes here; the stalled upstream would never answer
+  bool closed = false;
+  for (int i = 0; i < 100 && !closed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    closed = small_->stats().connections_open == 0;
+  }
+  EXPECT_TRUE(closed) << "upstream connection still open after the client left";
+}
+
+TEST_F(Gateway, BodyAndHeaderLimits) {
+  start(default_yaml("  max_body_bytes: 4KiB\n  max_header_bytes: 2KiB\n  request_timeout: 400ms\n"));
+  auto big = post_chat(port_, chat(std::string(8000, 'a')));
+  EXPECT_EQ(big.status, 413) << big.body;
+  EXPECT_NE(big.body.find("body_too_large"), std::string::npos);
+  std::string hdr = "GET /health HTTP/1.1\r\nhost: x\r\nx-big: " + std::string(4000, 'b') + "\r\n\r\n";
+  std::string resp = raw_exchange(port_, hdr);
+  EXPECT_NE(resp.find("HTTP/1.1 431"), std::string::npos) << resp.substr(0, 200);
+  // A slow client that never finishes its body is cut off with 408.
+  std::string slow = "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{\"model\"";
+  auto t0 = std::chrono::steady_clock::now();
+  std::string sr = raw_exchange(port_, slow, 3000);
+  EXPECT_NE(sr.find("HTTP/1.1 408"), std::string::npos) << sr;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  std::string garbage = raw_exchange(port_, "THIS IS NOT HTTP\r\n\r\n");
+  EXPECT_NE(garbage.find("HTTP/1.1 400"), std::string::npos) << garbage;
+}
+
+TEST_F(Gateway, ConnectionLimit) {
+  start(default_yaml("  max_connections: 2\n"));
+  net::io_context ioc;
+  tcp::socket a(ioc), b(ioc);
+  a.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_));
+  b.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::string third = raw_exchange(port_, "GET /health HTTP/1.1\r\nhost: x\r\n\r\n");
+  EXPECT_NE(third.find("HTTP/1.1 503"), std::string::npos) << third;
+  a.close();
+  b.close();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(http_call(port_, http::verb::get, "/health").status, 200);
+}
+
+TEST_F(Gateway, HotReloadSwapsRules) {
+  start(default_yaml());
+  EXPECT_EQ(post_chat(port_, chat("hello")).header("x-semrouter-model"), "small");
+  reload("version: 1\nrouting:\n  default: large\nmodels:\n  - name: small\n    url: $SMALL\n  - name: large\n    url: $LARGE\n", 2);
+  auto r = post_chat(port_, chat("hello"));
+  EXPECT_EQ(r.header("x-semrouter-model"), "large");
+  auto ready = http_call(port_, http::verb::get, "/ready");
+  EXPECT_NE(ready.body.find("\"config_generation\":2"), std::string::npos) << ready.body;
+}
+
+TEST_F(Gateway, AdminEndpoints) {
+  start(default_yaml());
+  ASSERT_EQ(post_chat(port_, chat("hello")).status, 200);
+  ASSERT_TRUE(metric_appears("semrouter_overhead_seconds_count 1"));
+  auto h = http_call(port_, http::verb::get, "/health");
+  EXPECT_EQ(h.status, 200);
+  auto m = http_call(port_, http::verb::get, "/v1/models");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("\"id\":\"small\""), std::string::npos);
+  EXPECT_NE(m.body.find("\"id\":\"auto\""), std::string::npos);
+  // The prober runs at start; give it a moment.
+  HttpResult ready;
+  for (int i = 0; i < 50; ++i) {
+    ready = http_call(port_, http::verb::get, "/ready");
+    if (ready.status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_NE(ready.body.find("\"up\""), std::string::npos);
+  auto met = http_call(port_, http::verb::get, "/metrics");
+  EXPECT_EQ(met.status, 200);
+  EXPECT_NE(met.body.find("semrouter_requests_total{model=\"small\",rule=\"default\"} 1"), std::string::npos) << met.body;
+  EXPECT_NE(met.body.find("semrouter_cost_usd_total{model=\"small\"}"), std::string::npos);
+  EXPECT_NE(met.body.find("semrouter_overhead_seconds_count 1"), std::string::npos);
+}
+
+TEST_F(Gateway, NotReadyWhenNoBackendAnswers) {
+  start("version: 1\nserver:\n  listen: 127.0.0.1:0\n  access_log: \"off\"\nmodels:\n  - name: dead\n    url: http://127.0.0.1:1/v1\n");
+  HttpResult ready;
+  for (int i = 0; i < 50; ++i) {
+    ready = http_call(port_, http::verb::get, "/ready");
+    if (ready.body.find("\"down\"") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(ready.status, 503) << ready.body;
+  EXPECT_NE(ready.body.find("\"down\""), std::string::npos);
+}
+
+TEST_F(Gateway, ManyConcurrentRequests) {
+  start(default_yaml());
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        auto r = post_chat(port_, chat(i % 2 ? "prove " + std::to_string(t) : "hi", "auto", i % 3 == 0));
+        if (r.status == 200 && r.error.empty()) ++ok;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 320);
+}
+
+TEST_F(Gateway, KeepAliveReusesClientAndUpstreamConnections) {
+  start(default_yaml());
+  std::string body = chat("hello");
+  std::string one = "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string last = "GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n";
+  std::string resp = raw_exchange(port_, one + one + one + last);
+  size_t count = 0;
+  for (size_t pos = 0; (pos = resp.find("HTTP/1.1 200", pos)) != std::string::npos; ++pos) ++count;
+  EXPECT_EQ(count, 4u) << resp;
+  EXPECT_LE(small_->stats().connections_total, 2u);  // pooled upstream connections
+}
+
+}  // namespace
+}  // namespace sr::testing
