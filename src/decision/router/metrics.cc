@@ -127,7 +127,7 @@ PairReport evaluate_pair(const std::vector<float>& scores, const std::vector<Pai
 
 std::string render_svg(const std::vector<PlotSeries>& series, const std::string& title, double q_weak,
                        double q_strong, const std::string& x_label, double x_scale) {
-  const double W = 720, H = 480, L = 70, R = 200, T = 40, B = 60;
+  const double W = 860, H = 480, L = 70, R = 300, T = 40, B = 60;
   double xmin = 0, xmax = 0, ymin = std::min(q_weak, q_strong), ymax = std::max(q_weak, q_strong);
   for (const auto& s : series)
     for (const auto& p : s.points) {
