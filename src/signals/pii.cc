@@ -102,6 +102,33 @@ void trim_punct(const Doc& d, std::vector<Candidate>* cands) {
   }
 }
 
+// Programming languages, units and tech terms that the tagger, trained on
+// prose, tends to read as names or places in coding prompts. A one-token
+// PERSON/LOCATION/ORGANIZATION/NRP span that is one of these is dropped.
+constexpr std::string_view kTechWords[] = {
+    "python", "java", "javascript", "typescript", "swift", "rust", "go", "ruby", "perl", "kotlin", "scala",
+    "haskell", "julia", "dart", "elixir", "erlang", "php", "sql", "html", "css", "json", "xml", "yaml", "api",
+    "rest", "http", "https", "linux", "windows", "macos", "ubuntu", "debian", "android", "ios", "docker",
+    "kubernetes", "git", "github", "celsius", "fahrenheit", "kelvin", "fibonacci", "euclid", "dijkstra",
+    "bash", "shell", "c", "c++", "react", "angular", "vue", "node", "django", "flask", "pandas", "numpy",
+    "tensorflow", "pytorch", "excel", "regex", "unicode", "ascii", "utf", "return", "replace", "world", "hello",
+    "true", "false", "null", "none", "string", "list", "array", "function", "class", "object", "character"};
+
+void drop_tech_words(const Doc& d, std::vector<Candidate>* cands) {
+  std::erase_if(*cands, [&](const Candidate& c) {
+    if (c.tok_end - c.tok_begin != 1) return false;
+    if (c.type != EntityType::kPerson && c.type != EntityType::kLocation && c.type != EntityType::kOrganization &&
+        c.type != EntityType::kNrp) {
+      return false;
+    }
+    std::string_view w = d.lower(c.tok_begin);
+    for (std::string_view t : kTechWords) {
+      if (t == w) return true;
+    }
+    return false;
+  });
+}
+
 class PiiRecognizer final : public EntityRecognizer {
  public:
   explicit PiiRecognizer(std::optional<pii::TaggerModel> model) : model_(std::move(model)) {}
@@ -114,7 +141,11 @@ class PiiRecognizer final : public EntityRecognizer {
     doc.build(utf8, pii::kMaxScanBytes);
     cands.clear();
     pii::scan_structured(doc, &cands);
-    if (model_) pii::tag(*model_, doc, &cands);
+    if (model_) {
+      size_t first = cands.size();
+      pii::tag(*model_, doc, &cands);
+      if (cands.size() > first) drop_tech_words(doc, &cands);
+    }
     trim_punct(doc, &cands);
     resolve(&cands);
     std::vector<Entity> out;
@@ -218,6 +249,9 @@ Result<std::vector<Record>> load_records(const std::string& data_path, std::stri
   return all;
 }
 
+// How many of the most frequent GloVe words get the kGazCommon bit.
+constexpr int kCommonWords = 5000;
+
 // Adds every word of `phrase` (lower-cased, tokenised like requests) with `bits`.
 void add_words(pii::Gazetteer* g, std::string_view phrase, uint16_t bits) {
   Doc d;
@@ -279,6 +313,11 @@ pii::Gazetteer build_gazetteer(const std::string& dir) {
   std::ifstream r(dir + "/religions.csv");
   std::getline(r, line);
   while (std::getline(r, line)) add_words(&g, line, pii::kGazNationality);
+  // The most frequent English words (GloVe vocabulary, frequency order): lets
+  // the tagger learn that a capitalised "Return" or "World" is rarely a name.
+  std::ifstream v((fs::path(dir).parent_path().parent_path() / "models" / "glove_wink_100d" /
+                   "glove_wink_100d_top20k.vocab.txt").string());
+  for (int k = 0; k < kCommonWords && std::getline(v, line); ++k) add_words(&g, line, pii::kGazCommon);
   return g;
 }
 
@@ -292,6 +331,33 @@ const std::vector<EntityType> kTaggerTypes = {
     EntityType::kStreetAddress, EntityType::kNrp, EntityType::kTitle};
 
 // Token tags for a record: a token overlapping a span gets its type (B on the first).
+// Presidio's templates write an address as separate pieces
+// ("{{building_number}} {{street_name}} {{secondary_address}}"), other records
+// label the whole line: pieces of STREET_ADDRESS on one line separated only by
+// blanks or commas are joined so the tagger sees one convention.
+std::vector<Span> merge_address_pieces(const std::string& text, std::vector<Span> spans) {
+  std::vector<uint32_t> byte_of;  // code point -> byte offset
+  for (uint32_t b = 0; b < text.size(); ++b) {
+    if ((static_cast<unsigned char>(text[b]) & 0xC0) != 0x80) byte_of.push_back(b);
+  }
+  byte_of.push_back(static_cast<uint32_t>(text.size()));
+  auto at = [&](int cp) { return cp >= 0 && cp < static_cast<int>(byte_of.size()) ? byte_of[cp] : text.size(); };
+  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.start < b.start; });
+  std::vector<Span> out;
+  for (const Span& s : spans) {
+    if (!out.empty() && s.type == EntityType::kStreetAddress && out.back().type == s.type && s.start >= out.back().end) {
+      size_t b0 = at(out.back().end), b1 = at(s.start);
+      std::string_view gap = b1 >= b0 ? std::string_view(text).substr(b0, b1 - b0) : std::string_view("\n");
+      if (gap.find_first_not_of(" ,") == std::string_view::npos) {
+        out.back().end = s.end;
+        continue;
+      }
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
 pii::TaggedDoc to_tagged(const Record& r, const std::vector<EntityType>& types) {
   pii::TaggedDoc td;
   td.text = r.text;
@@ -420,9 +486,28 @@ std::vector<std::string> token_types(const Doc& d, const std::vector<std::tuple<
 
 }  // namespace
 
+static bool is_conll(const std::string& path) {
+  return path.ends_with(".conll") || path.ends_with(".annotated");
+}
+
 int eval_pii(const EvalOptions& options) {
   std::string tdir;
-  auto recs = load_records(options.data_path, &tdir);
+  // A CoNLL file (WNUT-17 dev/test) is evaluated whole, on PERSON/LOCATION/ORGANIZATION only.
+  const bool conll = is_conll(options.data_path);
+  Result<std::vector<Record>> recs = std::vector<Record>{};
+  if (conll) {
+    if (!fs::exists(options.data_path)) {
+      std::fprintf(stderr, "pii: cannot open %s\n", options.data_path.c_str());
+      return 1;
+    }
+    for (auto& w : pii::load_wnut(options.data_path)) {
+      Record r{std::move(w.text), {}};
+      for (const auto& sp : w.spans) r.spans.push_back({sp.type, sp.start, sp.end});
+      recs->push_back(std::move(r));
+    }
+  } else {
+    recs = load_records(options.data_path, &tdir);
+  }
   if (!recs) {
     std::fprintf(stderr, "%s\n", recs.error().message.c_str());
     return 1;
@@ -432,18 +517,41 @@ int eval_pii(const EvalOptions& options) {
     std::fprintf(stderr, "%s\n", rec.error().message.c_str());
     return 1;
   }
-  Counts span_c, tok_c;
+  Counts span_c, merged_c, tok_c;
   size_t n = 0;
   const char* dump = std::getenv("SR_PII_EVAL_DUMP");
   for (const Record& r : *recs) {
-    if (!is_heldout(r.text)) continue;
+    if (!conll && !is_heldout(r.text)) continue;
     ++n;
     std::set<std::tuple<std::string, int, int>> gold, pred;
     for (const Span& s : trimmed_gold(r)) gold.insert({std::string(pii::entity_type_name(s.type)), s.start, s.end});
-    for (const Entity& e : (*rec)->recognize(r.text)) pred.insert({e.type, e.start, e.end});
+    for (const Entity& e : (*rec)->recognize(r.text)) {
+      if (conll && e.type != "PERSON" && e.type != "LOCATION" && e.type != "ORGANIZATION") continue;
+      pred.insert({e.type, e.start, e.end});
+    }
     for (const auto& g : gold) ++span_c[std::get<0>(g)][pred.count(g) ? 0 : 2];
     for (const auto& p : pred) {
       if (!gold.count(p)) ++span_c[std::get<0>(p)][1];
+    }
+    // Same, with one-line address pieces joined on both sides (annotation convention).
+    {
+      auto norm = [&](const std::set<std::tuple<std::string, int, int>>& in) {
+        std::vector<Span> v;
+        for (const auto& [t, b, e] : in) {
+          EntityType et;
+          if (pii::parse_entity_type(t, &et)) v.push_back({et, b, e});
+        }
+        std::set<std::tuple<std::string, int, int>> out;
+        for (const Span& sp : merge_address_pieces(r.text, v)) {
+          out.insert({std::string(pii::entity_type_name(sp.type)), sp.start, sp.end});
+        }
+        return out;
+      };
+      auto mg = norm(gold), mp = norm(pred);
+      for (const auto& g : mg) ++merged_c[std::get<0>(g)][mp.count(g) ? 0 : 2];
+      for (const auto& p : mp) {
+        if (!mg.count(p)) ++merged_c[std::get<0>(p)][1];
+      }
     }
     // Token level (as presidio-research's evaluator): each word token's type.
     Doc d;
@@ -475,8 +583,10 @@ int eval_pii(const EvalOptions& options) {
       }
     }
   }
-  std::printf("pii eval on %zu held-out records of %s\n\n", n, options.data_path.c_str());
+  std::printf("pii eval on %zu %s of %s\n\n", n, conll ? "sentences (whole file)" : "held-out records",
+              options.data_path.c_str());
   print_table("== exact span match (type, start, end) ==", span_c);
+  print_table("== exact span match, STREET_ADDRESS pieces on one line joined (gold and predicted) ==", merged_c);
   print_table("== token level (word tokens, as presidio-research) ==", tok_c);
   return 0;
 }

@@ -328,7 +328,8 @@ std::vector<LabeledText> load_wnut(const std::string& path) {
   while (std::getline(f, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     size_t tab = line.find('\t');
-    if (line.empty() || tab == std::string::npos) {
+    // Sentence breaks are empty lines or lines holding only a tab.
+    if (line.find_first_not_of(" \t") == std::string::npos || tab == std::string::npos || tab == 0) {
       flush();
       continue;
     }

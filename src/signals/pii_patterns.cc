@@ -121,9 +121,18 @@ class Scanner {
   Scanner(const Doc& d, std::vector<Candidate>* out) : d_(d), out_(out) {}
 
   void run() {
+    // Chunks end at white space and at list separators (',' ';' '\\' '|'),
+    // which never occur inside the structured types we look for.
+    auto is_break = [&](int k) {
+      if (d_.toks[k].kind != TokenKind::kPunct) return false;
+      char ch = d_.text[d_.toks[k].b0];
+      return ch == ',' || ch == ';' || ch == '\\' || ch == '|';
+    };
     for (int i = 0; i < d_.size();) {
       int e = i + 1;
-      while (e < d_.size() && !d_.toks[e].space_before) ++e;
+      if (!is_break(i)) {
+        while (e < d_.size() && !d_.toks[e].space_before && !is_break(e)) ++e;
+      }
       chunks_.push_back({i, e});
       i = e;
     }
@@ -187,11 +196,26 @@ class Scanner {
       } else if (t.kind == TokenKind::kPunct) {
         char ch = d_.text[t.b0];
         if (ch != '-' && ch != '.' && ch != '(' && ch != ')' && ch != '+' && ch != '/') return -1;
+      } else if (i == c.e - 1 && extension_at(t) > 0) {
+        digits += extension_at(t);  // "0538x16944": the digits before the extension
       } else {
         return -1;
       }
     }
     return digits;
+  }
+
+  // For a token like "0538x16944" (phone number with extension) the count of
+  // digits before the 'x', else 0.
+  int extension_at(const Token& t) const {
+    if (t.kind != TokenKind::kMixed || t.has_nonascii) return 0;
+    std::string_view w = d_.text.substr(t.b0, t.b1 - t.b0);
+    size_t x = w.find_first_of("xX");
+    if (x == 0 || x == std::string_view::npos || x + 1 >= w.size()) return 0;
+    if (w.find_first_not_of("0123456789") != x || w.find_first_not_of("0123456789", x + 1) != std::string_view::npos) {
+      return 0;
+    }
+    return static_cast<int>(x);
   }
 
   // Tries every detector on chunk index `ci` (trimmed to `c`); returns how
@@ -221,7 +245,7 @@ class Scanner {
     }
     if (size_t n = scan_iban(ci)) return n;
     if (size_t n = scan_date(ci, c, s)) return n;
-    if (numeric_digits(c) > 0 || is_punct(d_, c.b, '+') || is_punct(d_, c.b, '(')) return scan_numeric(ci);
+    if (d_.toks[c.b].kind == TokenKind::kNumber || numeric_digits(c) > 0 || is_punct(d_, c.b, '+') || is_punct(d_, c.b, '(')) return scan_numeric(ci);
     if (d_.toks[c.b].kind == TokenKind::kMixed || (c.e - c.b >= 2 && d_.toks[c.b].kind == TokenKind::kWord)) {
       return scan_license(c, s);
     }
@@ -432,6 +456,17 @@ class Scanner {
 
   bool classify_numeric(int b, int e, size_t n_chunks) {
     std::string_view s = bytes(b, e);
+    // "...-0538x16944": only a phone number can carry an extension.
+    if (int ext = extension_at(d_.toks[e - 1]); ext > 0) {
+      std::string_view main = s.substr(0, s.size() - (d_.toks[e - 1].b1 - d_.toks[e - 1].b0) + ext);
+      int digits = count_digits(main);
+      if (digits < 7 || digits > 15 || main.find('/') != std::string_view::npos) return false;
+      float score = phone_score(main, digits, main[0] == '+', main.find('(') != std::string_view::npos, n_chunks);
+      if (context(d_, b, e, kPhoneCtx, 6, 2)) score += 0.3f;
+      score = std::max(score, 0.5f);  // the extension itself is strong evidence
+      emit(EntityType::kPhone, b, e, score, false);
+      return true;
+    }
     int digits = count_digits(s);
     bool has_plus = s[0] == '+';
     bool has_paren = s.find('(') != std::string_view::npos;
@@ -439,6 +474,11 @@ class Scanner {
     bool has_dot = s.find('.') != std::string_view::npos;
     // Separators must be uniform-ish: only spaces or only dashes for cards.
     bool only_space_dash = s.find_first_of("().+/") == std::string_view::npos;
+    // 12-digit Maestro numbers pass only with a card word nearby.
+    if (digits == 12 && only_space_dash && luhn_checksum_ok(s) && context(d_, b, e, kCardCtx, 8, 2)) {
+      emit(EntityType::kCreditCard, b, e, 0.9f, true);
+      return true;
+    }
     if (digits >= 13 && digits <= 19 && only_space_dash && luhn_valid(s)) {
       bool ctx = context(d_, b, e, kCardCtx, 8, 2);
       char first = s[0];
@@ -476,7 +516,7 @@ class Scanner {
       emit(EntityType::kZip, b, e, 0.8f, false);
       return true;
     }
-    if (digits >= 7 && digits <= 15 && !has_slash) {
+    if (digits >= 6 && digits <= 15 && !has_slash) {
       float score = phone_score(s, digits, has_plus, has_paren, n_chunks);
       if (score > 0.0f) {
         if (context(d_, b, e, kPhoneCtx, 6, 2)) score += 0.3f;
@@ -519,8 +559,13 @@ class Scanner {
     // North American (ddd) ddd-dddd / ddd-ddd-dddd.
     if (digits == 10 && groups == 3 && min_group >= 3 && max_group == 4) return 0.75f;
     if (digits == 11 && s[0] == '1' && groups == 4) return 0.75f;
+    // International prefix "00..." with groups.
+    if (digits >= 10 && s[0] == '0' && s.size() > 1 && s[1] == '0' && groups >= 3) return 0.65f;
     if (paren && groups >= 2) return 0.65f;
     if (groups >= 2 && max_group <= 5 && min_group >= 2 && digits >= 7 && digits <= 12) return 0.5f;
+    // Weaker shapes need a context word ("phone", "call", "office", "fax", ...).
+    if (groups >= 2 && max_group <= 8 && digits >= 7 && digits <= 13) return 0.3f;
+    if (groups >= 2 && min_group >= 2 && digits == 6) return 0.25f;
     if (groups == 1 && (digits == 10 || digits == 11)) return 0.3f;
     return 0.0f;
   }

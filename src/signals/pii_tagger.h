@@ -32,6 +32,7 @@ enum GazBit : uint16_t {
   kGazTitle = 1 << 7,
   kGazOccupation = 1 << 8,
   kGazState = 1 << 9,
+  kGazCommon = 1 << 10,  //!< among the most frequent English words
 };
 
 //! Open-addressing hash set of lower-cased word hashes -> GazBit mask.

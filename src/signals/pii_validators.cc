@@ -58,6 +58,21 @@ int count_digits(std::string_view s) {
   return static_cast<int>(std::count_if(s.begin(), s.end(), is_digit));
 }
 
+bool luhn_checksum_ok(std::string_view s) {
+  int sum = 0, n = 0;
+  for (auto it = s.rbegin(); it != s.rend(); ++it) {
+    if (!is_digit(*it)) continue;
+    int d = *it - '0';
+    if (n % 2 == 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    ++n;
+  }
+  return n >= 2 && sum % 10 == 0;
+}
+
 bool luhn_valid(std::string_view s) {
   int sum = 0, n = 0;
   for (auto it = s.rbegin(); it != s.rend(); ++it) {

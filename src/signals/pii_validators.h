@@ -10,6 +10,8 @@ namespace sr::signals::pii {
 //! Luhn checksum over the digits of `s` (non-digits are skipped). Requires
 //! 13..19 digits, like real card numbers.
 bool luhn_valid(std::string_view s);
+//! The Luhn checksum alone, for any length ≥ 2 (e.g. 12-digit Maestro numbers).
+bool luhn_checksum_ok(std::string_view s);
 
 //! IBAN: two-letter country, two check digits, BBAN; spaces allowed; case
 //! insensitive; mod-97 == 1 and the country's registered length.

@@ -21,6 +21,9 @@ TEST(PiiValidators, LuhnRejectsBadChecksumAndLength) {
   EXPECT_FALSE(luhn_valid("000000000000"));         // 12 digits
   EXPECT_FALSE(luhn_valid("41111111111111111111")); // 20 digits
   EXPECT_FALSE(luhn_valid(""));
+  EXPECT_TRUE(luhn_checksum_ok("503867297114"));   // 12-digit Maestro: checksum only
+  EXPECT_FALSE(luhn_valid("503867297114"));
+  EXPECT_FALSE(luhn_checksum_ok("503867297115"));
 }
 
 TEST(PiiValidators, IbanAcceptsValidCodes) {
