@@ -3,13 +3,15 @@
 # config/examples/two-backends.yaml in front of two mock upstreams ("small",
 # "large"). Usage: bash tests/e2e/openai_client_test.sh <abs build dir>
 # Exit 0 pass, 77 skip (no node / npm registry), anything else fail.
-# E2E_DIRECT=1 runs the client against one mock only (no router needed).
+# The same run also checks the client against a mock directly (OpenAI
+# compatibility of the stand-in); E2E_DIRECT=1 runs only that (no router needed).
 set -uo pipefail
 BUILD=${1:-$PWD/build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 NODE_DIR=$ROOT/tests/e2e/node
 CONFIG=$ROOT/config/examples/two-backends.yaml
 DIRECT=${E2E_DIRECT:-0}
+unset SEMROUTER_URL
 
 say() { echo "openai_client_test: $*"; }
 

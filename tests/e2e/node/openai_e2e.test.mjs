@@ -1,23 +1,25 @@
 // End-to-end: the official `openai` npm client against semrouter (config
 // config/examples/two-backends.yaml) in front of two mock upstreams named
-// "small" and "large". Started by tests/e2e/openai_client_test.sh, which passes:
-//   SEMROUTER_URL   http://127.0.0.1:PORT of the router (router mode)
+// "small" and "large", and against the "small" mock directly (the mock must be
+// OpenAI-compatible for the router tests to mean anything). Started by
+// tests/e2e/openai_client_test.sh, which passes:
+//   SEMROUTER_URL   http://127.0.0.1:PORT of the router (unset: router tests skipped)
 //   MOCK_SMALL_URL  http://127.0.0.1:PORT of the "small" mock (admin endpoints)
 //   MOCK_LARGE_URL  http://127.0.0.1:PORT of the "large" mock
-//   E2E_DIRECT=1    talk to the "small" mock directly: checks the mock's own
-//                   OpenAI compatibility, router tests are skipped.
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 
-const DIRECT = process.env.E2E_DIRECT === '1';
+const ROUTER = process.env.SEMROUTER_URL;
 const SMALL = process.env.MOCK_SMALL_URL;
 const LARGE = process.env.MOCK_LARGE_URL;
-const BASE = DIRECT ? SMALL : process.env.SEMROUTER_URL;
-assert.ok(BASE, 'SEMROUTER_URL (or E2E_DIRECT=1 and MOCK_SMALL_URL) must be set');
+assert.ok(SMALL, 'MOCK_SMALL_URL must be set');
 
 // No client retries: a fallback must be the router's doing, not the SDK's.
-const client = new OpenAI({ baseURL: `${BASE}/v1`, apiKey: 'x', maxRetries: 0, timeout: 10_000 });
+const options = { apiKey: 'x', maxRetries: 0, timeout: 10_000 };
+const client = ROUTER ? new OpenAI({ ...options, baseURL: `${ROUTER}/v1` }) : null;
+const mock = new OpenAI({ ...options, baseURL: `${SMALL}/v1` });
+const BASE = ROUTER;
 
 const user = (content) => [{ role: 'user', content }];
 
@@ -53,7 +55,7 @@ function assertUsage(usage) {
   assert.equal(usage.total_tokens, usage.prompt_tokens + usage.completion_tokens);
 }
 
-describe('through semrouter', { skip: DIRECT && 'E2E_DIRECT=1: mock only' }, () => {
+describe('through semrouter', { skip: !ROUTER && 'SEMROUTER_URL unset: mock only' }, () => {
   after(async () => {
     if (LARGE) await setBehavior(LARGE, {});
   });
@@ -139,6 +141,15 @@ describe('through semrouter', { skip: DIRECT && 'E2E_DIRECT=1: mock only' }, () 
     }
   });
 
+  test('upstream drops mid-stream: the client gets an error, not a short answer', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'small',
+      messages: user('[mock:fault=drop_mid_stream,chunks=8,drop_after_chunks=2]'),
+      stream: true,
+    });
+    await assert.rejects(collect(stream));
+  });
+
   test('malformed request: BadRequestError (400)', async () => {
     await assert.rejects(
       client.chat.completions.create({ model: 'auto', messages: 'not a list' }),
@@ -164,9 +175,9 @@ describe('through semrouter', { skip: DIRECT && 'E2E_DIRECT=1: mock only' }, () 
   });
 });
 
-describe('mock upstream directly', { skip: !DIRECT && 'router mode' }, () => {
+describe('mock upstream directly', () => {
   test('non-streaming completion', async () => {
-    const { data, response } = await client.chat.completions
+    const { data, response } = await mock.chat.completions
       .create({ model: 'anything', messages: user('hello mock') })
       .withResponse();
     assert.equal(response.headers.get('x-mock-backend'), 'small');
@@ -176,7 +187,7 @@ describe('mock upstream directly', { skip: !DIRECT && 'router mode' }, () => {
   });
 
   test('streaming with usage', async () => {
-    const stream = await client.chat.completions.create({
+    const stream = await mock.chat.completions.create({
       model: 'x',
       messages: user('stream me [mock:chunks=9,chunk_delay_ms=2]'),
       stream: true,
@@ -195,16 +206,16 @@ describe('mock upstream directly', { skip: !DIRECT && 'router mode' }, () => {
       ['[mock:fault=429,retry_after_s=0]', OpenAI.RateLimitError],
     ];
     for (const [prompt, cls] of cases) {
-      await assert.rejects(client.chat.completions.create({ model: 'x', messages: user(prompt) }), cls);
+      await assert.rejects(mock.chat.completions.create({ model: 'x', messages: user(prompt) }), cls);
     }
-    await assert.rejects(client.chat.completions.create({ model: 'x', messages: user('[mock:fault=reset]') }),
+    await assert.rejects(mock.chat.completions.create({ model: 'x', messages: user('[mock:fault=reset]') }),
       OpenAI.APIConnectionError);
-    await assert.rejects(client.chat.completions.create({ model: 'x' }), OpenAI.BadRequestError);
-    await assert.rejects(client.models.retrieve('nope'), OpenAI.NotFoundError);
+    await assert.rejects(mock.chat.completions.create({ model: 'x' }), OpenAI.BadRequestError);
+    await assert.rejects(mock.models.retrieve('nope'), OpenAI.NotFoundError);
   });
 
   test('dropped stream surfaces as an error, not a silent short answer', async () => {
-    const stream = await client.chat.completions.create({
+    const stream = await mock.chat.completions.create({
       model: 'x',
       messages: user('[mock:fault=drop_mid_stream,chunks=8,drop_after_chunks=2]'),
       stream: true,
@@ -214,7 +225,7 @@ describe('mock upstream directly', { skip: !DIRECT && 'router mode' }, () => {
 
   test('models list', async () => {
     const ids = [];
-    for await (const m of client.models.list()) ids.push(m.id);
+    for await (const m of mock.models.list()) ids.push(m.id);
     assert.deepEqual(ids, ['small']);
   });
 });
