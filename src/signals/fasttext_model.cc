@@ -197,7 +197,7 @@ Result<FloatMatrix> read_matrix(Cursor& c, bool quantized, std::string_view what
     out.rows = m;
     out.cols = n;
     out.data.resize(count);
-    std::memcpy(out.data.data(), p, count * sizeof(float));
+    if (count > 0) std::memcpy(out.data.data(), p, count * sizeof(float));
     if (!all_finite(out.data.data(), count))
       return tl::unexpected(c.error(f + " matrix contains NaN or infinity"));
     return out;
@@ -660,7 +660,7 @@ float table_sigmoid(float x) {
     }
   };
   static const Table table;
-  if (x < -kMax) return 0.0f;
+  if (!(x >= -kMax)) return 0.0f;  // also NaN
   if (x > kMax) return 1.0f;
   return table.v[int64_t((x + kMax) * kSize / kMax / 2)];
 }
@@ -740,6 +740,14 @@ void FastTextModel::predict(std::string_view line, int32_t k, std::vector<FastTe
   if (accumulate(line, hidden.data()) == 0) return;  // fastText predicts nothing for no input rows
   if (args_.loss == FastTextLoss::kHierarchicalSoftmax) predict_hs(hidden.data(), k, threshold, out);
   else predict_flat(hidden.data(), k, threshold, out);
+  // Only a model with enormous weights can overflow to inf/NaN (fastText
+  // would print garbage); answer "no prediction" rather than a NaN.
+  for (const auto& p : out) {
+    if (!std::isfinite(p.prob)) {
+      out.clear();
+      break;
+    }
+  }
 }
 
 }  // namespace sr::signals

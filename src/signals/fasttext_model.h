@@ -69,6 +69,8 @@ class FastTextModel {
   //! "</s>" in the text ends the line, as in fastText). Works on raw bytes: any
   //! byte sequence is safe. Labels whose probability is below `threshold` are
   //! omitted. Empty input (no tokens) gives the prediction of "</s>" alone.
+  //! `out` is left empty when there is nothing to predict from (no input row)
+  //! or the scores overflow (only possible with absurd weights).
   void predict(std::string_view line, int32_t k, std::vector<FastTextPrediction>& out, float threshold = 0.0f) const;
 
   //! Sentence vector (the averaged hidden layer) of a line; size dim().
