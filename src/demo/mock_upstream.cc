@@ -3,6 +3,8 @@
 // GCC 12 + Boost 1.74: asio's awaitable.hpp uses std::exchange without <utility>.
 #include <utility>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
