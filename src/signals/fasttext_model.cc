@@ -459,8 +459,6 @@ Result<std::unique_ptr<const FastTextModel>> FastTextLoader::load(std::string_vi
     }
     md.subword_offsets_.push_back(int32_t(md.subword_rows_.size()));
   }
-  uint32_t eos_h = fnv(kEos);
-  md.eos_id_ = md.find_word(kEos, eos_h);
 
   // Hierarchical softmax: Huffman tree over label counts, built the way
   // fastText does (leaves 0..n-1 in label order, which is by descending count;

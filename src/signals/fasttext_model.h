@@ -104,7 +104,6 @@ class FastTextModel {
   bool quantized_ = false;
   bool pruned_ = false;         // n-gram buckets go through prune_blocks_/prune_rows_
   bool all_ngrams_pruned_ = false;  // pruneidx size 0: no n-gram rows at all
-  int32_t eos_id_ = -1;
 
   std::vector<std::string> words_;      // vocabulary words, index = word id
   std::vector<std::string> labels_;
