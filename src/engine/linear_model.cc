@@ -4,8 +4,60 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <cstring>
 
 namespace sr::engine {
+
+namespace {
+// Zero bytes after the packed table: accumulate_packed reads up to
+// kMaxFastClasses weights from the last row.
+constexpr size_t kPackedTailBytes = kMaxFastClasses + 2;
+
+// IEEE half precision for the packed row scales (round to nearest; scales are
+// small positive numbers, so subnormals/infinities are handled but rare).
+uint16_t float_to_half(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  const uint32_t sign = (x >> 16) & 0x8000;
+  const int32_t exp = static_cast<int32_t>((x >> 23) & 0xFF) - 127 + 15;
+  uint32_t mant = x & 0x7FFFFF;
+  if (exp <= 0) {
+    if (exp < -10) return static_cast<uint16_t>(sign);
+    mant |= 0x800000;
+    const uint32_t shift = static_cast<uint32_t>(14 - exp);
+    uint32_t h = mant >> shift;
+    if ((mant >> (shift - 1)) & 1) ++h;
+    return static_cast<uint16_t>(sign | h);
+  }
+  if (exp >= 31) return static_cast<uint16_t>(sign | 0x7C00);
+  uint32_t h = sign | (static_cast<uint32_t>(exp) << 10) | (mant >> 13);
+  if (mant & 0x1000) ++h;  // round half up; carries into the exponent correctly
+  return static_cast<uint16_t>(h);
+}
+
+// Sum of the packed rows of `feats` with a compile-time class count N >= c:
+// the fixed trip count lets the compiler keep the N accumulators in registers
+// and vectorise the int8 -> float multiply-add. Reads N weights per row even
+// when c < N: pack() leaves kPackedTailBytes of zero padding after the table,
+// and the extra lanes are discarded.
+template <size_t N>
+void accumulate_packed(std::span<const uint8_t> table, size_t stride, uint32_t mask, std::span<const uint32_t> feats,
+                       size_t c, float* out) {
+  float acc[N] = {};
+  const uint8_t* base = table.data();
+  for (uint32_t f : feats) {
+    const uint8_t* row = base + size_t{f & mask} * stride;  // mask again: never index past the table
+    uint16_t h;
+    std::memcpy(&h, row, 2);
+    const float s = half_to_float(h);
+    int8_t w[N];
+    std::memcpy(w, row + 2, N);
+    for (size_t k = 0; k < N; ++k) acc[k] += s * static_cast<float>(w[k]);
+  }
+  for (size_t k = 0; k < c; ++k) out[k] = acc[k];
+}
+
+}  // namespace
 
 void softmax(float* v, size_t n, float temperature) {
   const float inv_t = temperature > 0 ? 1.0f / temperature : 1.0f;
@@ -23,11 +75,21 @@ void LinearModel::logits(std::span<const uint32_t> feats, std::span<const float>
   const size_t c = num_classes();
   for (size_t k = 0; k < c; ++k) out[k] = 0;
   const uint32_t mask = static_cast<uint32_t>(num_buckets() - 1);
-  for (uint32_t f : feats) {
-    const uint32_t row = f & mask;  // mask again: a bucket id can never index past the table
-    const float s = row_scale[row];
-    const int8_t* w = weights.data() + size_t{row} * c;
-    for (size_t k = 0; k < c; ++k) out[k] += s * static_cast<float>(w[k]);
+  if (packed_stride != 0 && c <= kMaxFastClasses) {
+    const std::span<const uint8_t> table(packed);
+    if (c <= 2) accumulate_packed<2>(table, packed_stride, mask, feats, c, out);
+    else if (c <= 4) accumulate_packed<4>(table, packed_stride, mask, feats, c, out);
+    else if (c <= 8) accumulate_packed<8>(table, packed_stride, mask, feats, c, out);
+    else if (c <= 16) accumulate_packed<16>(table, packed_stride, mask, feats, c, out);
+    else if (c <= 32) accumulate_packed<32>(table, packed_stride, mask, feats, c, out);
+    else accumulate_packed<64>(table, packed_stride, mask, feats, c, out);
+  } else {
+    for (uint32_t f : feats) {
+      const uint32_t row = f & mask;
+      const float s = row_scale[row];
+      const int8_t* w = weights.data() + size_t{row} * c;
+      for (size_t k = 0; k < c; ++k) out[k] += s * static_cast<float>(w[k]);
+    }
   }
   const float norm = feats.empty() ? 0.0f : 1.0f / std::sqrt(static_cast<float>(feats.size()));
   for (size_t k = 0; k < c; ++k) out[k] = out[k] * norm + bias[k];
@@ -45,6 +107,40 @@ void LinearModel::logits(std::span<const uint32_t> feats, std::span<const float>
 void LinearModel::probabilities(std::span<const uint32_t> feats, std::span<const float> dense, float* out) const {
   logits(feats, dense, out);
   softmax(out, num_classes(), temperature);
+}
+
+void LinearModel::pack() {
+  const size_t c = num_classes();
+  size_t stride = 2 + c;
+  if (stride <= 64) {
+    size_t p = 4;
+    while (p < stride) p *= 2;
+    stride = p;
+  } else {
+    stride = (stride + 3) & ~size_t{3};
+  }
+  const size_t buckets = num_buckets();
+  if (row_scale.size() != buckets || weights.size() != buckets * c) {
+    packed.clear();
+    packed_stride = 0;
+    return;
+  }
+  packed.assign(buckets * stride + kPackedTailBytes, 0);
+  for (size_t r = 0; r < buckets; ++r) {
+    uint8_t* row = packed.data() + r * stride;
+    const uint16_t h = float_to_half(row_scale[r]);
+    std::memcpy(row, &h, 2);
+    std::memcpy(row + 2, weights.data() + r * c, c);
+  }
+  packed_stride = stride;
+}
+
+void LinearModel::fold_word_vectors() {
+  if (vectors.empty()) return;
+  const uint32_t c = static_cast<uint32_t>(num_classes());
+  vectors = project_word_vectors(vectors, dense_weights, c);
+  dense_weights.assign(size_t{c} * c, 0.0f);
+  for (uint32_t k = 0; k < c; ++k) dense_weights[size_t{k} * c + k] = 1.0f;
 }
 
 size_t LinearModel::decide(const float* probs) const {
@@ -159,6 +255,7 @@ LinearModel LinearTrainer::quantize(std::vector<std::string> labels) const {
       m.weights[r * classes_ + k] = static_cast<int8_t>(std::lround(std::clamp(w[k] / scale, -127.0f, 127.0f)));
     }
   }
+  m.pack();
   return m;
 }
 

@@ -6,6 +6,7 @@
 // prompts produce logits on the same scale. Weights are int8 with one float
 // scale per bucket row; probabilities are temperature-calibrated.
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <span>
 #include <string>
@@ -28,6 +29,11 @@ struct LinearModel {
   std::vector<int8_t> weights;   //!< [buckets * classes], row-major by bucket
   WordVectors vectors;           //!< optional frozen word vectors (dim 0 = none)
   std::vector<float> dense_weights;  //!< [classes * vectors.dim]
+  //! Inference copy of row_scale + weights, one cache-friendly row per bucket:
+  //! [f16 scale][C x int8], stride packed_stride (a power of two for small C),
+  //! so a feature costs one memory access instead of two.
+  std::vector<uint8_t> packed;
+  size_t packed_stride = 0;
 
   size_t num_classes() const { return labels.size(); }
   size_t num_buckets() const { return size_t{1} << features.bucket_bits; }
@@ -41,10 +47,38 @@ struct LinearModel {
   void probabilities(std::span<const uint32_t> features, std::span<const float> dense, float* out) const;
   //! Both steps from a scratch filled by extract_features(..., word_vectors()).
   void probabilities(const FeatureScratch& s, float* out) const { probabilities(s.features, s.dense, out); }
+  //! Replaces `vectors` by their projection through dense_weights and sets the
+  //! dense weights to identity (see project_word_vectors): same outputs up to
+  //! int8 rounding, far less memory and work per word.
+  void fold_word_vectors();
+  //! Builds the packed inference rows from row_scale/weights; call after
+  //! changing either (the loader and LinearTrainer::quantize do).
+  void pack();
   //! The decided class: argmax, or for binary models with a positive class,
   //! positive iff P(positive) >= threshold.
   size_t decide(const float* probs) const;
 };
+
+//! IEEE half -> float, bit-level (std::ldexp here cost a quarter of inference).
+inline float half_to_float(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
+  const uint32_t em = h & 0x7FFF;
+  uint32_t bits;
+  if (em >= 0x7C00) {
+    bits = sign | 0x7F800000 | ((em & 0x3FF) << 13);  // inf / nan
+  } else if (em >= 0x400) {
+    bits = sign | ((em + (112u << 10)) << 13);  // normal: rebias exponent 15 -> 127
+  } else {
+    const float v = static_cast<float>(em) * 5.9604644775390625e-8f;  // subnormal: em * 2^-24
+    return sign ? -v : v;
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+//! Models with up to this many classes take the fast packed inference path.
+inline constexpr size_t kMaxFastClasses = 64;
 
 //! In-place softmax of logits / temperature.
 void softmax(float* values, size_t n, float temperature);

@@ -268,6 +268,7 @@ Result<LinearModel> parse_linear_model(std::span<const uint8_t> bytes, const std
     for (float w : m.dense_weights) if (!std::isfinite(w)) return bad(name, "non-finite dense weight");
     for (float s : wv.scales) if (!std::isfinite(s) || s < 0) return bad(name, "non-finite or negative word vector scale");
   }
+  m.pack();
   return m;
 }
 

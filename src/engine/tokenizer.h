@@ -38,7 +38,7 @@ struct FeatureScratch {
   std::u32string normalized;
   std::vector<Token> tokens;
   std::vector<uint32_t> features;  //!< bucket ids, in text order, repeats kept
-  std::vector<float> dense;        //!< unit-length weighted mean word vector (empty without vectors)
+  std::vector<float> dense;        //!< frequency-weighted mean word vector (empty without vectors)
 };
 
 //! The 64-bit hash of one normalised word (its unigram feature before bucket

@@ -5,22 +5,43 @@
 #include <fstream>
 
 #include "engine/hashing.h"
+#include "engine/linear_model.h"
 #include "engine/normalize.h"
 #include "engine/tokenizer.h"
 
 namespace sr::engine {
 namespace {
 
-float half_to_float(uint16_t h) {
-  const uint32_t sign = (h >> 15) & 1, exp = (h >> 10) & 0x1F, mant = h & 0x3FF;
-  float v;
-  if (exp == 0) v = std::ldexp(static_cast<float>(mant), -24);
-  else if (exp == 31) v = mant ? NAN : INFINITY;
-  else v = std::ldexp(static_cast<float>(mant | 0x400), static_cast<int>(exp) - 25);
-  return sign ? -v : v;
-}
-
 }  // namespace
+
+WordVectors project_word_vectors(const WordVectors& v, const std::vector<float>& weights, uint32_t classes) {
+  WordVectors out;
+  out.dim = classes;
+  out.vocab = v.vocab;
+  out.table_bits = v.table_bits;
+  out.keys = v.keys;
+  out.rows = v.rows;
+  out.scales.resize(v.vocab);
+  out.values.resize(size_t{v.vocab} * classes);
+  std::vector<float> p(classes);
+  for (uint32_t r = 0; r < v.vocab; ++r) {
+    const int8_t* x = v.values.data() + size_t{r} * v.dim;
+    float mx = 0;
+    for (uint32_t k = 0; k < classes; ++k) {
+      const float* w = weights.data() + size_t{k} * v.dim;
+      float acc = 0;
+      for (uint32_t d = 0; d < v.dim; ++d) acc += w[d] * static_cast<float>(x[d]);
+      p[k] = acc * v.scales[r];
+      mx = std::max(mx, std::fabs(p[k]));
+    }
+    const float scale = mx > 0 ? mx / 127.0f : 0.0f;
+    out.scales[r] = scale;
+    for (uint32_t k = 0; k < classes; ++k) {
+      out.values[size_t{r} * classes + k] = scale > 0 ? static_cast<int8_t>(std::lround(p[k] / scale)) : 0;
+    }
+  }
+  return out;
+}
 
 Result<WordVectors> load_glove_f16(const std::string& dir) {
   constexpr uint32_t kDim = 100;

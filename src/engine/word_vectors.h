@@ -38,6 +38,13 @@ struct WordVectors {
   static float rank_weight(uint32_t rank) { return static_cast<float>(rank) / (static_cast<float>(rank) + 200.0f); }
 };
 
+//! Folds a linear layer into the vectors: row i becomes `weights` (classes x
+//! dim, row-major) times vector i, quantised to int8. Since the dense feature
+//! is a weighted mean, weights * mean(v) == mean(weights * v): the model then
+//! uses these C-dim "vectors" with identity dense weights, exactly equivalent
+//! up to quantisation but C/dim of the memory and work.
+WordVectors project_word_vectors(const WordVectors& vectors, const std::vector<float>& weights, uint32_t classes);
+
 //! Loads `<dir>/glove_wink_100d_top20k.{f16.bin,vocab.txt}` (float16 rows, one
 //! word per line) and quantises to int8. Words are normalised like the
 //! tokenizer does; a word that tokenizes into several tokens is skipped.

@@ -20,11 +20,13 @@ constexpr size_t kMaxMathRows = 2500;
 
 engine::FeatureConfig domain_features() {
   engine::FeatureConfig f;
-  // 2^16 buckets x (14 int8 + 1 float scale) = 1.2 MB; 2^15..2^20 measured
+  // 2^15 buckets x (14 int8 + 1 float scale) = 0.6 MB; 2^15..2^20 measured
   // within 0.5 % accuracy of each other, so collisions are not the bottleneck.
-  f.bucket_bits = 16;
-  f.char_min = 3;
-  f.char_max = 5;
+  f.bucket_bits = 15;
+  // Char 4-grams only: same accuracy as 3..5-grams (0.867 exam, 0.74 vs 0.73
+  // natural) at a third of the features, i.e. about half the inference time.
+  f.char_min = 4;
+  f.char_max = 4;
   f.word_bigrams = 1;
   f.head_bytes = 4096;  // exam questions and chat prompts are short; the head carries the topic
   f.tail_bytes = 1024;
@@ -239,11 +241,16 @@ int train_domain(const TrainOptions& options) {
   tc.epochs = options.epochs > 0 ? options.epochs : 6;
   tc.learning_rate = 0.8f;
   tc.seed = options.seed;
+  // The dense input is a mean of raw GloVe vectors (norm ~3-5), so its
+  // weights need a smaller step than the 1/sqrt(n)-scaled sparse ones:
+  // 1.0 -> 0.844 exam accuracy, 0.1 -> 0.867.
+  tc.dense_lr_scale = 0.1f;
   if (options.progress) tc.on_progress = draw_progress;
   trainer.train(examples, tc);
 
   engine::LinearModel model = trainer.quantize(labels);
   model.vectors = std::move(vectors);
+  model.fold_word_vectors();
   // Temperature on the calibration split: exam rows and their short variants,
   // since both kinds of prompt will be scored at run time.
   {

@@ -20,14 +20,23 @@ constexpr uint32_t kJailbreak = 1;
 // margin for the shift between development and new data).
 constexpr double kTargetFpr = 0.01;
 constexpr uint32_t kFolds = 5;
+// GloVe word vectors lowered out-of-fold recall (0.907 vs 0.923 at 1 % FPR):
+// jailbreaks are about phrasing, not topic. The code path stays for experiments.
+constexpr bool kUseWordVectors = false;
+// Relative weight of BIPIA injection payloads among the positives (see below):
+// 0.3 keeps recall (out-of-fold 0.923 either way) and lowers scores of plain
+// everyday instructions.
+constexpr float kInjectionWeight = 0.3f;
 // Cap of the jailbreak class weight (3 measured better than 6 out-of-fold).
 constexpr float kMaxPositiveWeight = 3.0f;
 
 engine::FeatureConfig jailbreak_features() {
   engine::FeatureConfig f;
-  f.bucket_bits = 17;  // 2^17 x (2 int8 + 1 float scale) = 0.8 MB
-  f.char_min = 3;
-  f.char_max = 5;
+  f.bucket_bits = 16;  // 2^16 x (2 int8 + 1 float scale) = 0.4 MB; 2^16..2^18 measured equal
+  // Words and word bigrams only: out-of-fold recall at 1 % FPR was 0.923
+  // without char n-grams vs 0.913 (3-5) / 0.919 (4), and it is the fastest.
+  f.char_min = 0;
+  f.char_max = 0;
   f.word_bigrams = 1;
   // Jailbreak templates are long (median ~1 kB); the framing sits at the start
   // and the payload request often at the end, so keep both.
@@ -127,6 +136,23 @@ int train_jailbreak(const TrainOptions& options) {
       fold.push_back(b % kFolds);
     }
   }
+  // Extra files (e.g. models/jailbreak/benign_seed.jsonl: hand-written chat
+  // prompts and plain instructions) are development-only: the benign data
+  // has few short everyday requests, which real traffic is full of.
+  std::vector<LabeledText> extra;
+  for (const auto& path : options.extra_data) {
+    auto more = read_safety(path, &skipped);
+    if (!more) {
+      std::fprintf(stderr, "train jailbreak: %s\n", more.error().message.c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "train jailbreak: %zu extra rows from %s\n", more->size(), path.c_str());
+    extra.insert(extra.end(), more->begin(), more->end());
+  }
+  for (const auto& r : extra) {
+    dev.push_back(&r);
+    fold.push_back(split_bucket(r.text) % kFolds);
+  }
   size_t n_pos = 0;
   for (const auto* r : dev) n_pos += r->label == "jailbreak";
   // Jailbreaks are ~15 % of rows; up-weight them, capped so benign precision holds.
@@ -135,16 +161,23 @@ int train_jailbreak(const TrainOptions& options) {
                rows->size(), skipped, dev.size(), n_pos, pos_weight, test.size());
 
   const engine::FeatureConfig features = jailbreak_features();
-  auto wv = load_training_vectors(options.data_path, "train jailbreak");
-  if (!wv) return 1;
-  engine::WordVectors vectors = std::move(*wv);
+  engine::WordVectors vectors;
+  if (kUseWordVectors) {
+    auto wv = load_training_vectors(options.data_path, "train jailbreak");
+    if (!wv) return 1;
+    vectors = std::move(*wv);
+  }
   const engine::WordVectors* wvp = vectors.empty() ? nullptr : &vectors;
   engine::FeatureScratch fs;
   std::vector<engine::TrainExample> examples;
   for (const auto* r : dev) {
     engine::extract_features(features, r->text, fs, wvp);
     const bool pos = r->label == "jailbreak";
-    examples.push_back({fs.features, fs.dense, pos ? kJailbreak : kBenign, pos ? pos_weight : 1.0f});
+    // BIPIA injection payloads are plain instructions ("Summarize the article")
+    // that are only attacks inside retrieved content; at full weight they teach
+    // the model that any short instruction is a jailbreak.
+    const float w = !pos ? 1.0f : (r->group == "injection_payload" ? pos_weight * kInjectionWeight : pos_weight);
+    examples.push_back({fs.features, fs.dense, pos ? kJailbreak : kBenign, w});
   }
   engine::TrainConfig tc;
   tc.epochs = options.epochs > 0 ? options.epochs : 8;
@@ -162,6 +195,7 @@ int train_jailbreak(const TrainOptions& options) {
     trainer.train(part, tc);
     engine::LinearModel m = trainer.quantize(jailbreak_labels());
     m.vectors = vectors;
+    m.fold_word_vectors();
     for (size_t i = 0; i < dev.size(); ++i) {
       if (fold[i] == f) m.logits(examples[i].features, examples[i].dense, &oof[2 * i]);
     }
@@ -194,6 +228,7 @@ int train_jailbreak(const TrainOptions& options) {
   trainer.train(examples, tc);
   engine::LinearModel model = trainer.quantize(jailbreak_labels());
   model.vectors = std::move(vectors);
+  model.fold_word_vectors();
   model.positive_class = static_cast<int32_t>(kJailbreak);
   model.temperature = temperature;
   model.threshold = threshold;

@@ -41,18 +41,44 @@ TEST(WordVectorsTest, LoadsGloveAndRelatedWordsAreClose) {
   EXPECT_EQ(wv->find(word_hash(U"zzqxjv")), -1);
 }
 
-TEST(WordVectorsTest, DenseFeatureIsUnitLength) {
+TEST(WordVectorsTest, DenseFeatureIsWeightedMean) {
   if (!std::filesystem::exists(kGloveDir)) GTEST_SKIP() << "needs ../shared/data/models/glove_wink_100d (absent)";
   auto wv = load_glove_f16(kGloveDir);
   ASSERT_TRUE(wv.has_value());
   FeatureScratch s;
-  extract_features(FeatureConfig{}, "the doctor prescribed antibiotics", s, &*wv);
+  // One known word (plus unknown ones): the mean is that word's vector.
+  extract_features(FeatureConfig{}, "doctor zzqxjv", s, &*wv);
   ASSERT_EQ(s.dense.size(), 100u);
-  double n = 0;
-  for (float x : s.dense) n += x * x;
-  EXPECT_NEAR(n, 1.0, 1e-4);
+  const int32_t row = wv->find(word_hash(U"doctor"));
+  ASSERT_GE(row, 0);
+  for (int d = 0; d < 100; ++d) EXPECT_NEAR(s.dense[d], wv->scales[row] * wv->values[size_t(row) * 100 + d], 1e-5f);
   extract_features(FeatureConfig{}, "zzqxjv", s, &*wv);  // no known word: zero vector
   for (float x : s.dense) EXPECT_EQ(x, 0.0f);
+}
+
+TEST(WordVectorsTest, ProjectionMatchesDenseLayer) {
+  // Folding a linear layer into the vectors gives the same outputs (up to int8).
+  WordVectors wv;
+  wv.dim = 3;
+  wv.vocab = 2;
+  wv.table_bits = 2;
+  wv.keys = {0, 0, 0, 0};
+  wv.rows = {0, 0, 0, 0};
+  wv.keys[1] = 1;  // hash 0 or 1 -> slot 1, row 0
+  wv.rows[1] = 0;
+  wv.keys[3] = 3;  // hash 2 or 3 -> slot 3, row 1
+  wv.rows[3] = 1;
+  wv.scales = {0.5f, 0.25f};
+  wv.values = {10, -20, 30, 4, 5, -6};
+  const std::vector<float> w = {1, 0, 0, 0, 1, 1};  // 2 classes x 3 dims
+  const WordVectors p = project_word_vectors(wv, w, 2);
+  ASSERT_EQ(p.dim, 2u);
+  EXPECT_EQ(p.find(1), 0);
+  auto value = [&](int row, int k) { return p.scales[row] * p.values[size_t(row) * 2 + k]; };
+  EXPECT_NEAR(value(0, 0), 0.5f * 10, 0.05f);
+  EXPECT_NEAR(value(0, 1), 0.5f * (-20 + 30), 0.05f);
+  EXPECT_NEAR(value(1, 0), 0.25f * 4, 0.05f);
+  EXPECT_NEAR(value(1, 1), 0.25f * (5 - 6), 0.05f);
 }
 
 }  // namespace
