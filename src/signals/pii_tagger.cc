@@ -104,9 +104,26 @@ void extract_features(const Doc& doc, const Gazetteer& gaz, uint32_t bucket_bits
     std::string_view w = doc.lower(i);
     uint64_t h = fnv1a(w);
     hw[i + 2] = h;
-    shape.clear();
-    word_shape(doc.text, doc.toks[i], &shape);
-    hs[i + 2] = fnv1a(shape);
+    const Token& tk = doc.toks[i];
+    if (!tk.has_nonascii) {
+      // Same bytes as word_shape() would produce, hashed on the fly.
+      uint64_t sh = 1469598103934665603ull;
+      char last = 0;
+      int run = 0;
+      for (uint32_t b = tk.b0; b < tk.b1; ++b) {
+        char ch = doc.text[b];
+        char c = (ch >= '0' && ch <= '9') ? 'd' : (ch >= 'A' && ch <= 'Z') ? 'X' : (ch >= 'a' && ch <= 'z') ? 'x' : ch;
+        if (c == last && ++run >= 2) continue;
+        if (c != last) last = c, run = 0;
+        sh ^= static_cast<unsigned char>(c);
+        sh *= 1099511628211ull;
+      }
+      hs[i + 2] = sh;
+    } else {
+      shape.clear();
+      word_shape(doc.text, tk, &shape);
+      hs[i + 2] = fnv1a(shape);
+    }
     gz[i + 2] = gaz.lookup(h);
     // Prefix/suffix by bytes is fine: only a hashing key, and UTF-8 cuts are consistent.
     size_t k3 = std::min<size_t>(3, w.size()), k2 = std::min<size_t>(2, w.size());
