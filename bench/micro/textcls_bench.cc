@@ -10,6 +10,7 @@
 #include "engine/tokenizer.h"
 #include "signals/domain.h"
 #include "signals/jailbreak.h"
+#include "signals/text_classifier.h"
 
 namespace {
 
@@ -66,16 +67,18 @@ void run_classifier(benchmark::State& state, bool domain) {
 void BM_DomainClassify(benchmark::State& state) { run_classifier(state, true); }
 void BM_JailbreakClassify(benchmark::State& state) { run_classifier(state, false); }
 
-// Featurisation alone (normalise + tokenize + hash), domain feature config.
+// Featurisation alone (normalise + tokenize + hash + word vectors), with the
+// built-in domain model's feature configuration.
 void BM_ExtractFeatures(benchmark::State& state) {
-  sr::engine::FeatureConfig cfg;
-  cfg.bucket_bits = 16;
-  cfg.head_bytes = 4096;
-  cfg.tail_bytes = 1024;
+  const auto* clf = dynamic_cast<const sr::signals::TextClassifier*>(load(true));
+  if (clf == nullptr) {
+    state.SkipWithError("built-in model missing");
+    return;
+  }
   sr::engine::FeatureScratch scratch;
   const std::string text = prompt_of_size(state.range(0));
   for (auto _ : state) {
-    sr::engine::extract_features(cfg, text, scratch);
+    sr::engine::extract_features(clf->model().features, text, scratch, clf->model().word_vectors());
     benchmark::DoNotOptimize(scratch.features.data());
   }
   state.counters["features"] = static_cast<double>(scratch.features.size());
