@@ -30,6 +30,7 @@
 #include "config/config.h"
 #include "demo/mock_upstream.h"
 #include "metrics/registry.h"
+#include "server/model_store.h"
 #include "server/server.h"
 
 namespace sr::apps {
@@ -221,8 +222,9 @@ int cmd_serve(int argc, char** argv) {
   }
 
   metrics::Registry registry;
+  server::ModelStore models;
   uint64_t generation = 1;
-  auto rt = server::build_runtime(*cfg, registry, generation);
+  auto rt = server::build_runtime(*cfg, registry, generation, &models);
   if (!rt) {
     std::fprintf(stderr, "semrouter: invalid config:\n  %s\n", rt.error().message.c_str());
     return 1;
@@ -256,7 +258,7 @@ int cmd_serve(int argc, char** argv) {
     }
     auto next = config::load_config_file(config_path);
     if (next) apply_overrides(*next, listen, workers);
-    Result<server::RuntimePtr> nrt = next ? server::build_runtime(*next, registry, generation + 1)
+    Result<server::RuntimePtr> nrt = next ? server::build_runtime(*next, registry, generation + 1, &models)
                                           : Result<server::RuntimePtr>(tl::unexpected(next.error()));
     if (!nrt) {
       reload_bad.inc();

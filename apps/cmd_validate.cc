@@ -7,6 +7,7 @@
 #include "config/builtin.h"
 #include "config/config.h"
 #include "metrics/registry.h"
+#include "server/model_store.h"
 #include "server/runtime.h"
 
 namespace sr::apps {
@@ -45,8 +46,9 @@ int cmd_validate(int argc, char** argv) {
     return 1;
   }
   metrics::Registry registry;
+  server::ModelStore store;
   size_t models = cfg->models.size(), rules = cfg->routing.rules.size();
-  auto rt = server::build_runtime(std::move(*cfg), registry, 0);
+  auto rt = server::build_runtime(std::move(*cfg), registry, 0, &store);
   if (!rt) {
     std::fprintf(stderr, "%s\n", rt.error().message.c_str());
     return 1;

@@ -333,13 +333,16 @@ class Loader {
     Config cfg;
     cfg.source = source_;
     if (!root.IsDefined() || root.IsNull()) fail_at(root, "", "the file is empty; expected at least `version: 1` and `models:`");
-    check_keys(root, "", {"version", "server", "routing", "models"});
+    check_keys(root, "", {"version", "server", "routing", "models", "signals", "guards", "routers"});
     if (!root["version"]) fail_at(root, "", "missing required key \"version\" (write `version: 1`)");
     cfg.version = static_cast<int>(integer(root["version"], "version", 1, 1000));
     if (cfg.version != 1) fail_at(root["version"], "version", "unsupported version " + std::to_string(cfg.version) + "; this semrouter reads version 1");
     if (root["server"]) load_server(root["server"], cfg.server);
     if (!root["models"]) fail_at(root, "", "missing required key \"models\" (a list of backend models)");
     load_models(root["models"], cfg.models);
+    if (root["signals"]) load_signals(root["signals"], cfg.signals);
+    if (root["guards"]) cfg.guards = load_guards(root["guards"], "guards");
+    if (root["routers"]) load_routers(root["routers"], cfg.routers);
     if (root["routing"]) load_routing(root["routing"], cfg);
     if (cfg.routing.default_model.empty()) cfg.routing.default_model = cfg.models.front().name;
     cross_check(root, cfg);
@@ -386,7 +389,7 @@ class Loader {
 
   Model load_model(const YAML::Node& n, const std::string& p) {
     check_keys(n, p, {"name", "provider", "upstream_model", "url", "endpoints", "api_key", "auth", "headers",
-                      "price", "timeouts", "retry", "fallbacks", "tls"});
+                      "price", "timeouts", "retry", "fallbacks", "tls", "pii_allowed"});
     Model m;
     m.line = line_of(n);
     if (!n["name"]) fail_at(n, p, "missing required key \"name\"");
@@ -461,6 +464,7 @@ class Loader {
       if (r["max_backoff"]) m.retry.max_backoff_ms = static_cast<uint32_t>(duration(r["max_backoff"], mp + ".retry.max_backoff", 600000));
     }
     if (n["fallbacks"]) m.fallbacks = str_list(n["fallbacks"], mp + ".fallbacks", true);
+    if (n["pii_allowed"]) m.pii_allowed = boolean(n["pii_allowed"], mp + ".pii_allowed");
     if (n["tls"]) {
       check_keys(n["tls"], mp + ".tls", {"verify", "ca_file"});
       if (n["tls"]["verify"]) m.tls_verify = boolean(n["tls"]["verify"], mp + ".tls.verify");
@@ -473,6 +477,123 @@ class Loader {
     auto r = parse_endpoint_url(nonempty_str(n, p));
     if (!r) fail_at(n, p, r.error().message);
     return *r;
+  }
+
+  void load_signals(const YAML::Node& n, Signals& s) {
+    check_keys(n, "signals", {"domain", "jailbreak", "pii", "language"});
+    auto one = [&](const char* key, SignalModel& sm) {
+      if (!n[key]) return;
+      const std::string p = std::string("signals.") + key;
+      const YAML::Node& v = n[key];
+      if (v.IsScalar()) {  // `domain: off` or `domain: path/to/model`
+        std::string t = str(v, p);
+        if (t == "off" || t == "false") sm.enabled = false;
+        else sm.model_dir = t;
+        return;
+      }
+      check_keys(v, p, {"enabled", "model", "threshold"});
+      if (v["enabled"]) sm.enabled = boolean(v["enabled"], p + ".enabled");
+      if (v["model"]) sm.model_dir = nonempty_str(v["model"], p + ".model");
+      if (v["threshold"]) {
+        if (std::string(key) != "jailbreak") fail_at(v["threshold"], p + ".threshold", "only the jailbreak signal has a threshold");
+        s.jailbreak_threshold = number(v["threshold"], p + ".threshold", 0, 1);
+      }
+    };
+    one("domain", s.domain);
+    one("jailbreak", s.jailbreak);
+    one("pii", s.pii);
+    one("language", s.language);
+  }
+
+  Guards load_guards(const YAML::Node& n, const std::string& p) {
+    check_keys(n, p, {"jailbreak", "pii"});
+    Guards g;
+    if (const YAML::Node& j = n["jailbreak"]) {
+      const std::string jp = p + ".jailbreak";
+      check_keys(j, jp, {"action", "respond", "threshold"});
+      if (!j["action"]) fail_at(j, jp, "missing required key \"action\" (block or allow)");
+      std::string a = nonempty_str(j["action"], jp + ".action");
+      if (a == "block") g.jailbreak = Guards::JailbreakAction::kBlock;
+      else if (a == "allow") g.jailbreak = Guards::JailbreakAction::kAllow;
+      else fail_at(j["action"], jp + ".action", "expected block or allow, got \"" + a + "\"");
+      if (j["respond"]) {
+        std::string r = nonempty_str(j["respond"], jp + ".respond");
+        if (r == "content_filter") g.jailbreak_response = Guards::BlockResponse::kContentFilter;
+        else if (r == "403") g.jailbreak_response = Guards::BlockResponse::kForbidden;
+        else fail_at(j["respond"], jp + ".respond", "expected content_filter (a 200 chat answer with finish_reason content_filter) or 403, got \"" + r + "\"");
+      }
+      if (j["threshold"]) g.jailbreak_threshold = number(j["threshold"], jp + ".threshold", 0, 1);
+    }
+    if (const YAML::Node& q = n["pii"]) {
+      const std::string qp = p + ".pii";
+      check_keys(q, qp, {"action", "types", "reroute_to", "mask", "min_score"});
+      if (!q["action"]) fail_at(q, qp, "missing required key \"action\" (allow, redact, reroute or block)");
+      std::string a = nonempty_str(q["action"], qp + ".action");
+      if (a == "allow") g.pii = Guards::PiiAction::kAllow;
+      else if (a == "redact") g.pii = Guards::PiiAction::kRedact;
+      else if (a == "reroute") g.pii = Guards::PiiAction::kReroute;
+      else if (a == "block") g.pii = Guards::PiiAction::kBlock;
+      else fail_at(q["action"], qp + ".action", "expected allow, redact, reroute or block, got \"" + a + "\"");
+      if (q["types"]) g.pii_types = checked_values(q["types"], qp + ".types", kPiiTypes, std::size(kPiiTypes), "PII type");
+      if (q["reroute_to"]) g.pii_reroute_to = nonempty_str(q["reroute_to"], qp + ".reroute_to");
+      if (g.pii == Guards::PiiAction::kReroute && g.pii_reroute_to.empty())
+        fail_at(q, qp, "action reroute needs \"reroute_to\" (a model with pii_allowed: true)");
+      if (q["mask"]) {
+        std::string m = nonempty_str(q["mask"], qp + ".mask");
+        if (m == "fixed") g.pii_mask_fixed = true;
+        else if (m != "type") fail_at(q["mask"], qp + ".mask", "expected type (<PERSON>) or fixed ([REDACTED]), got \"" + m + "\"");
+      }
+      if (q["min_score"]) g.pii_min_score = number(q["min_score"], qp + ".min_score", 0, 1);
+    }
+    return g;
+  }
+
+  void load_routers(const YAML::Node& n, std::vector<RouterSpec>& out) {
+    expect_seq(n, "routers");
+    for (size_t i = 0; i < n.size(); ++i) {
+      const std::string p = "routers[" + std::to_string(i) + "]";
+      check_keys(n[i], p, {"name", "model"});
+      RouterSpec r;
+      r.line = line_of(n[i]);
+      if (!n[i]["name"]) fail_at(n[i], p, "missing required key \"name\"");
+      r.name = nonempty_str(n[i]["name"], p + ".name");
+      if (n[i]["model"]) r.model_dir = nonempty_str(n[i]["model"], p + ".model");
+      for (const auto& o : out)
+        if (o.name == r.name) fail_at(n[i]["name"], p + ".name", "duplicate router name \"" + r.name + "\"");
+      out.push_back(std::move(r));
+    }
+  }
+
+  RouterAction load_router_action(const YAML::Node& n, const std::string& p, std::vector<std::string>& models) {
+    check_keys(n, p, {"name", "strong", "weak", "threshold", "strong_share", "models", "lambda", "budget"});
+    RouterAction a;
+    a.line = line_of(n);
+    if (!n["name"]) fail_at(n, p, "missing required key \"name\" (a router from `routers`)");
+    a.router = nonempty_str(n["name"], p + ".name");
+    if (n["models"]) {
+      if (n["strong"] || n["weak"]) fail_at(n, p, "give either strong/weak or models, not both");
+      expect_map(n["models"], p + ".models");
+      for (const auto& kv : n["models"]) {
+        std::string rm = str(kv.first, p + ".models");
+        std::string cm = nonempty_str(kv.second, p + ".models." + rm);
+        a.model_map.emplace_back(rm, cm);
+        models.push_back(cm);
+      }
+      if (a.model_map.size() < 2) fail_at(n["models"], p + ".models", "needs at least two models");
+      if (n["lambda"]) a.lambda = number(n["lambda"], p + ".lambda", 0, 1e6);
+      if (n["budget"]) a.budget = number(n["budget"], p + ".budget", 0, 1e9);
+    } else {
+      if (!n["strong"] || !n["weak"]) fail_at(n, p, "needs \"strong\" and \"weak\" model names (or \"models\" for N-model routing)");
+      a.strong = nonempty_str(n["strong"], p + ".strong");
+      a.weak = nonempty_str(n["weak"], p + ".weak");
+      models.push_back(a.strong);
+      models.push_back(a.weak);
+      if (n["threshold"] && n["strong_share"]) fail_at(n, p, "give either threshold or strong_share, not both");
+      if (n["threshold"]) a.threshold = number(n["threshold"], p + ".threshold", 0, 1);
+      else if (n["strong_share"]) a.strong_share = number(n["strong_share"], p + ".strong_share", 0, 1);
+      else fail_at(n, p, "needs \"threshold\" (0..1) or \"strong_share\" (target share of strong calls)");
+    }
+    return a;
   }
 
   void load_routing(const YAML::Node& n, Config& cfg) {
@@ -488,16 +609,19 @@ class Loader {
   }
 
   Rule load_rule(const YAML::Node& n, const std::string& p) {
-    check_keys(n, p, {"name", "when", "model", "models"});
+    check_keys(n, p, {"name", "when", "model", "models", "router", "guards"});
     Rule r;
     r.line = line_of(n);
     if (!n["name"]) fail_at(n, p, "missing required key \"name\"");
     r.name = nonempty_str(n["name"], p + ".name");
     const std::string rp = p + " (" + r.name + ")";
-    if (n["model"] && n["models"]) fail_at(n, rp, "give either \"model\" or \"models\", not both");
+    int targets = (n["model"] ? 1 : 0) + (n["models"] ? 1 : 0) + (n["router"] ? 1 : 0);
+    if (targets > 1) fail_at(n, rp, "give one of \"model\", \"models\" or \"router\"");
     if (n["model"]) r.models.push_back(nonempty_str(n["model"], rp + ".model"));
     else if (n["models"]) r.models = str_list(n["models"], rp + ".models");
-    else fail_at(n, rp, "needs \"model\" (one model) or \"models\" (candidates in order)");
+    else if (n["router"]) r.router = load_router_action(n["router"], rp + ".router", r.models);
+    else fail_at(n, rp, "needs \"model\" (one model), \"models\" (candidates in order) or \"router\"");
+    if (n["guards"]) r.guards = load_guards(n["guards"], rp + ".guards");
     if (n["when"]) r.when = load_condition(n["when"], rp + ".when");
     else { r.when.kind = Condition::Kind::kAll; r.when.line = r.line; }  // no condition: always matches
     return r;
@@ -671,6 +795,8 @@ class Loader {
         if (!cfg.find_model(fb)) fail_at(models[i]["fallbacks"], p + ".fallbacks", "unknown model \"" + fb + "\"" + known_models(cfg));
       }
     }
+    if (!cfg.guards.pii_reroute_to.empty() && !cfg.find_model(cfg.guards.pii_reroute_to))
+      fail_at(root["guards"], "guards.pii.reroute_to", "unknown model \"" + cfg.guards.pii_reroute_to + "\"" + known_models(cfg));
     const YAML::Node routing = root["routing"];
     if (!cfg.find_model(cfg.routing.default_model))
       fail_at(routing ? routing["default"] : root, "routing.default", "unknown model \"" + cfg.routing.default_model + "\"" + known_models(cfg));
@@ -680,9 +806,16 @@ class Loader {
       std::string p = "routing.rules[" + std::to_string(i) + "] (" + r.name + ")";
       const YAML::Node rn = routing["rules"][i];
       if (!rule_names.insert(r.name).second) fail_at(rn["name"], p + ".name", "duplicate rule name \"" + r.name + "\"");
+      const char* where = rn["model"] ? "model" : rn["models"] ? "models" : "router";
       for (const auto& mname : r.models)
-        if (!cfg.find_model(mname))
-          fail_at(rn[rn["model"] ? "model" : "models"], p, "unknown model \"" + mname + "\"" + known_models(cfg));
+        if (!cfg.find_model(mname)) fail_at(rn[where], p, "unknown model \"" + mname + "\"" + known_models(cfg));
+      if (r.router.active()) {
+        bool known = false;
+        for (const auto& rs : cfg.routers) known = known || rs.name == r.router.router;
+        if (!known) fail_at(rn["router"], p + ".router", "unknown router \"" + r.router.router + "\" (declare it under `routers:`)");
+      }
+      if (!r.guards.pii_reroute_to.empty() && !cfg.find_model(r.guards.pii_reroute_to))
+        fail_at(rn["guards"], p + ".guards.pii.reroute_to", "unknown model \"" + r.guards.pii_reroute_to + "\"" + known_models(cfg));
     }
   }
 

@@ -54,6 +54,7 @@ struct Model {
   Timeouts timeouts;
   RetryPolicy retry;
   std::vector<std::string> fallbacks;  //!< other models, tried in order
+  bool pii_allowed = true;             //!< may this model see PII (PII guard reroute/filter)
   bool tls_verify = true;
   std::string ca_file;
   int line = 0;
@@ -94,10 +95,57 @@ struct Condition {
   int line = 0;
 };
 
+//! Guard policy; set per rule (overrides) or globally.
+struct Guards {
+  enum class JailbreakAction { kUnset, kAllow, kBlock };
+  enum class BlockResponse { kContentFilter, kForbidden };
+  enum class PiiAction { kUnset, kAllow, kRedact, kReroute, kBlock };
+  JailbreakAction jailbreak = JailbreakAction::kUnset;
+  BlockResponse jailbreak_response = BlockResponse::kContentFilter;
+  double jailbreak_threshold = -1;     //!< -1 = the model's own threshold
+  PiiAction pii = PiiAction::kUnset;
+  std::vector<std::string> pii_types;  //!< types that trigger the guard (empty = all)
+  std::string pii_reroute_to;          //!< model allowed to see PII (kReroute)
+  bool pii_mask_fixed = false;         //!< true: "[REDACTED]", false: "<TYPE>"
+  double pii_min_score = 0.5;
+};
+
+//! A rule that hands the choice to a cost-quality router.
+struct RouterAction {
+  std::string router;                  //!< name in `routers`
+  std::string strong, weak;            //!< strong/weak mode: configured model names
+  double threshold = -1;               //!< strong when score >= threshold
+  double strong_share = -1;            //!< or: target share of strong calls (online quantile)
+  //! N-model mode: router model name -> configured model; choice maximises q - lambda * price.
+  std::vector<std::pair<std::string, std::string>> model_map;
+  double lambda = 0;                   //!< USD per million tokens of price weight
+  double budget = -1;                  //!< max price (per million output tokens), -1 = none
+  int line = 0;
+  bool active() const { return !router.empty(); }
+};
+
 struct Rule {
   std::string name;
   Condition when;
   std::vector<std::string> models;  //!< candidates in order; the first is the choice
+  RouterAction router;              //!< when set, the router picks instead of `models`
+  Guards guards;                    //!< per-rule guard overrides
+  int line = 0;
+};
+
+//! Which classifier models to load. "" = the built-in model; disabled = not loaded.
+struct SignalModel {
+  bool enabled = true;
+  std::string model_dir;
+};
+struct Signals {
+  SignalModel domain, jailbreak, pii, language;
+  double jailbreak_threshold = -1;  //!< -1 = the model's own
+};
+
+struct RouterSpec {
+  std::string name;
+  std::string model_dir;  //!< "" = built-in models/router
   int line = 0;
 };
 
@@ -126,6 +174,9 @@ struct Config {
   Server server;
   Routing routing;
   std::vector<Model> models;
+  Signals signals;
+  Guards guards;                   //!< global guards (rules may override)
+  std::vector<RouterSpec> routers;
   std::string source;  //!< file path or "<builtin>"
 
   //! Model by name, or nullptr.

@@ -196,8 +196,8 @@ bool eval(const CompiledCondition& c, EvalState& st) {
     case K::kJailbreak: {
       const signals::Classification* j = st.in.signals ? st.in.signals->jailbreak() : nullptr;
       if (!j) return false;
-      double thr = c.min_score >= 0 ? c.min_score : st.in.signals->jailbreak_threshold();
-      bool is_jb = j->positive >= thr;
+      // Without a rule threshold, the model's own calibrated decision (its label) counts.
+      bool is_jb = c.min_score >= 0 ? j->positive >= c.min_score : j->label == "jailbreak";
       return is_jb == c.flag;
     }
     case K::kPii: {
@@ -265,6 +265,7 @@ Result<Decision> RuleSet::decide(RouteInput& in) const {
     int idx = match(in);
     if (idx >= 0) {
       d.rule = rules_[static_cast<size_t>(idx)].name;
+      d.rule_index = idx;
       d.candidates = with_fallbacks(rules_[static_cast<size_t>(idx)].models);
     } else {
       d.rule = "default";

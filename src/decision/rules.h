@@ -29,8 +29,6 @@ class SignalProvider {
   virtual const signals::Classification* jailbreak() = 0;
   virtual const signals::Classification* language() = 0;
   virtual const std::vector<signals::Entity>* pii() = 0;
-  //! The jailbreak model's own decision threshold (used when a rule gives none).
-  virtual float jailbreak_threshold() const { return 0.5f; }
 };
 
 //! What a rule sees of a request.
@@ -44,6 +42,7 @@ struct RouteInput {
 //! The outcome of routing one request.
 struct Decision {
   std::string_view rule;                       //!< matching rule, "default" or "passthrough"
+  int rule_index = -1;                         //!< index into config rules, -1 for default/passthrough
   std::vector<const config::Model*> candidates; //!< chosen model first, then its fallbacks
 };
 

@@ -16,6 +16,8 @@
   M(signal_duration_seconds, kHistogram, "Classifier latency by signal", "signal")                           \
   M(signals_total, kCounter, "Signal results by signal and label", "signal,label")                           \
   M(guard_actions_total, kCounter, "Guard actions by guard and action", "guard,action")                      \
+  M(router_decisions_total, kCounter, "Cost-quality router choices by rule and model", "rule,model")        \
+  M(router_cost_saved_usd_total, kCounter, "Estimated USD saved against always using the strongest model", "rule") \
   M(connections_active, kGauge, "Open client connections", "")                                                \
   M(requests_in_flight, kGauge, "Chat requests being processed", "")                                          \
   M(config_reloads_total, kCounter, "Config reload attempts by result", "result")                             \

@@ -1,6 +1,7 @@
 #include "response/http_response.h"
 
 #include <cstdio>
+#include <ctime>
 
 #include "parse/chat_request.h"
 
@@ -70,6 +71,23 @@ std::string error_body(ErrorCode code, std::string_view message) {
   parse::append_json_string(out, error_code_name(code));
   out += "}}";
   return out;
+}
+
+std::string content_filter_completion(std::string_view model, std::string_view message, bool stream) {
+  std::string created = std::to_string(static_cast<long long>(std::time(nullptr)));
+  std::string m, msg;
+  parse::append_json_string(m, model);
+  parse::append_json_string(msg, message);
+  if (!stream) {
+    return "{\"id\":\"chatcmpl-semrouter-blocked\",\"object\":\"chat.completion\",\"created\":" + created +
+           ",\"model\":" + m + ",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":" + msg +
+           ",\"refusal\":" + msg + "},\"logprobs\":null,\"finish_reason\":\"content_filter\"}]," +
+           "\"usage\":{\"prompt_tokens\":0,\"completion_tokens\":0,\"total_tokens\":0}}";
+  }
+  std::string head = "{\"id\":\"chatcmpl-semrouter-blocked\",\"object\":\"chat.completion.chunk\",\"created\":" + created +
+                     ",\"model\":" + m + ",\"choices\":[{\"index\":0,";
+  return "data: " + head + "\"delta\":{\"role\":\"assistant\",\"content\":" + msg + "},\"logprobs\":null,\"finish_reason\":null}]}\n\n" +
+         "data: " + head + "\"delta\":{},\"logprobs\":null,\"finish_reason\":\"content_filter\"}]}\n\ndata: [DONE]\n\n";
 }
 
 void append_chunk(std::string& out, std::string_view data) {

@@ -25,6 +25,11 @@ void append_head(std::string& out, int status, std::string_view content_type, lo
 //! OpenAI-shaped error body: {"error":{"message","type","param":null,"code"}}.
 std::string error_body(ErrorCode code, std::string_view message);
 
+//! A chat.completion (or, with `stream`, its SSE form) that refuses with
+//! finish_reason "content_filter": how a blocked request is answered when the
+//! guard is configured to answer in-band rather than with 403.
+std::string content_filter_completion(std::string_view model, std::string_view message, bool stream);
+
 //! Appends one chunk of chunked transfer encoding (nothing for empty data).
 void append_chunk(std::string& out, std::string_view data);
 

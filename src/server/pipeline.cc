@@ -13,7 +13,9 @@
 #include <boost/asio/write.hpp>
 
 #include "response/http_response.h"
+#include "guards/guards.h"
 #include "server/access_log.h"
+#include "server/request_signals.h"
 #include "server/server.h"
 #include "upstream/usage.h"
 
@@ -238,16 +240,84 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
   if (auto r = w.json.parse(body, chat); !r)
     co_return co_await fail_request(r.error().code, r.error().message);
 
-  // ---- signals + decision (synchronous: nothing in here awaits)
+  // ---- signals + decision + guards (synchronous: nothing in here awaits)
+  RequestSignals sig(rt->signals, chat);
   decision::RouteInput in{chat,
                           [&req](std::string_view name) -> std::string_view {
                             auto it = req.find(beast::string_view(name.data(), name.size()));
                             return it == req.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size());
                           },
-                          nullptr};
+                          &sig};
   auto decided = rt->rules.decide(in);
   if (!decided) co_return co_await fail_request(decided.error().code, decided.error().message);
   decision::Decision& d = *decided;
+
+  // A router rule: the cost-quality router picks among the rule's models.
+  response::Headers router_headers;
+  const config::Model* router_baseline = nullptr;  // "always strong" model, for cost saved
+  if (d.rule_index >= 0) {
+    if (const auto& rr = rt->router_rules[static_cast<size_t>(d.rule_index)]) {
+      std::string_view prompt = chat.last_user_text().empty() ? chat.all_text() : chat.last_user_text();
+      decision::RouterPick pick = rr->pick(prompt);
+      d.candidates = rt->rules.with_fallbacks({pick.model});
+      router_baseline = pick.most_expensive;
+      srv.registry().counter(metrics::Family::router_decisions_total, {d.rule, pick.model->name}).inc();
+      if (pick.score >= 0) {
+        router_headers.emplace_back("x-semrouter-score", std::to_string(pick.score).substr(0, 6));
+        router_headers.emplace_back("x-semrouter-threshold", std::to_string(pick.threshold).substr(0, 6));
+      } else {
+        router_headers.emplace_back("x-semrouter-expected-quality", std::to_string(pick.expected_quality).substr(0, 6));
+      }
+    }
+  }
+
+  const config::Guards* rule_guards = d.rule_index >= 0 ? &rt->config->routing.rules[static_cast<size_t>(d.rule_index)].guards : nullptr;
+  const config::Guards g = guards::effective(rt->config->guards, rule_guards);
+  guards::Outcome guard = guards::apply(g, *rt->config, chat, body, sig, rt->signals.pii.get(), d.candidates);
+  const bool debug = req["x-semrouter-debug"] == "1";
+  response::Headers debug_headers;
+  if (debug) {
+    for (auto& [k, v] : sig.debug_headers()) debug_headers.emplace_back(k, std::move(v));
+    if (!guard.reason.empty()) debug_headers.emplace_back("x-semrouter-guard", guard.reason);
+  }
+  if (guard.action == guards::Action::kBlockJailbreak || guard.action == guards::Action::kBlockPii) {
+    const bool jb = guard.action == guards::Action::kBlockJailbreak;
+    (jb ? rt->guard_counters.jailbreak_blocked : rt->guard_counters.pii_blocked)->inc();
+    response::Headers h = debug_headers;
+    h.emplace_back("x-semrouter-rule", std::string(d.rule));
+    h.emplace_back("x-semrouter-blocked", jb ? "jailbreak" : "pii");
+    h.emplace_back("x-semrouter-overhead-us", std::to_string(micros(Clock::now() - t_start)));
+    if (srv.access_log().enabled()) {
+      std::string line = "method=POST path=/v1/chat/completions";
+      append_kv(line, "status", jb && g.jailbreak_response == config::Guards::BlockResponse::kContentFilter ? "200" : "403");
+      append_kv(line, "requested", chat.model);
+      append_kv(line, "rule", d.rule);
+      append_kv(line, "blocked", guard.reason);
+      srv.access_log().write(line);
+    }
+    if (jb && g.jailbreak_response == config::Guards::BlockResponse::kContentFilter) {
+      srv.count_response("chat", 200);
+      std::string answer = response::content_filter_completion(chat.model, "I can't help with that request.", chat.stream);
+      bool ok = co_await write_simple(conn, 200, chat.stream ? "text/event-stream" : "application/json", answer, keep_alive, h);
+      co_return ok && keep_alive;
+    }
+    srv.count_error(ErrorCode::kBlocked);
+    srv.count_response("chat", 403);
+    bool ok = co_await write_error(conn, ErrorCode::kBlocked, "request blocked: " + guard.reason, keep_alive, h);
+    co_return ok && keep_alive;
+  }
+  if (g.jailbreak == config::Guards::JailbreakAction::kBlock) rt->guard_counters.jailbreak_passed->inc();
+  if (guard.action == guards::Action::kReroute) {
+    rt->guard_counters.pii_rerouted->inc();
+    d.candidates = guard.candidates;
+  }
+  if (guard.action == guards::Action::kRedact) {
+    rt->guard_counters.pii_redacted->inc();
+    body = std::move(guard.body);
+    // The body changed shape: find the model field in the new bytes.
+    if (auto r = w.json.parse(body, chat); !r) co_return co_await fail_request(ErrorCode::kInternal, "redacted body: " + r.error().message);
+  }
+  if (d.candidates.empty()) co_return co_await fail_request(ErrorCode::kBlocked, "no model may receive this request");
 
   // Copy out what later stages need: `chat` is worker scratch, reused by the next request.
   const bool stream = chat.stream;
@@ -376,6 +446,8 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
           h.emplace_back("x-semrouter-attempts", std::to_string(notes.size() + 1));
           if (m != d.candidates.front()) h.emplace_back("x-semrouter-fallback-from", d.candidates.front()->name);
           if (!request_id.empty()) h.emplace_back("x-request-id", request_id);
+          for (const auto& kv : router_headers) h.push_back(kv);
+          for (const auto& kv : debug_headers) h.push_back(kv);
           return h;
         };
 
@@ -560,6 +632,14 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
       mr.cost_usd->add(cost);
     }
     if (answered != d.candidates.front()) srv.count_fallback(d.candidates.front()->name, answered->name);
+    if (router_baseline && usage.found() && router_baseline != answered) {
+      auto tokens_cost = [&](const config::Model& m) {
+        return (static_cast<double>(std::max<int64_t>(usage.prompt_tokens, 0)) * m.price.input_per_mtok +
+                static_cast<double>(std::max<int64_t>(usage.completion_tokens, 0)) * m.price.output_per_mtok) / 1e6;
+      };
+      double saved = tokens_cost(*router_baseline) - tokens_cost(*answered);
+      if (saved > 0) srv.registry().float_counter(metrics::Family::router_cost_saved_usd_total, {d.rule}).add(saved);
+    }
     srv.observe_overhead(static_cast<double>(overhead_pre_us + overhead_post_us) / 1e6);
   }
   srv.count_response("chat", status_for_log);

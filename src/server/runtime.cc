@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include "parse/chat_request.h"
+#include "server/model_store.h"
 #include "upstream/connection.h"
 
 namespace sr::server {
@@ -17,7 +18,57 @@ metrics::Counter& Runtime::requests_counter(std::string_view rule, const config:
   return *request_counters[slot * models.size() + model_index(m)];
 }
 
-Result<RuntimePtr> build_runtime(config::Config cfg, metrics::Registry& registry, uint64_t generation) {
+namespace {
+
+void label_counters(metrics::Registry& reg, const char* signal, const std::vector<std::string>& labels,
+                    std::map<std::string, metrics::Counter*, std::less<>>& out) {
+  for (const auto& l : labels) out[l] = &reg.counter(metrics::Family::signals_total, {signal, l});
+}
+
+constexpr const char* kPiiTypes[] = {"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN",
+                                     "IBAN_CODE", "IP_ADDRESS", "STREET_ADDRESS", "LOCATION", "ORGANIZATION",
+                                     "DATE_TIME", "DOMAIN_NAME", "US_DRIVER_LICENSE", "ZIP_CODE", "AGE", "NRP", "TITLE"};
+
+Result<void> load_signals(const config::Config& c, ModelStore& store, metrics::Registry& reg, SignalRuntime& s) {
+  auto context = [&](const char* key, const Error& e) {
+    return fail(e.code, c.source + ": signals." + key + ": " + e.message + " (set `signals: { " + key +
+                            ": off }` to run without it)");
+  };
+  using metrics::Family;
+  if (c.signals.domain.enabled) {
+    auto m = store.classifier("domain", c.signals.domain.model_dir);
+    if (!m) return context("domain", m.error());
+    s.domain = *m;
+    label_counters(reg, "domain", s.domain->labels(), s.domain_labels);
+  }
+  if (c.signals.jailbreak.enabled) {
+    auto m = store.classifier("jailbreak", c.signals.jailbreak.model_dir);
+    if (!m) return context("jailbreak", m.error());
+    s.jailbreak = *m;
+    label_counters(reg, "jailbreak", s.jailbreak->labels(), s.jailbreak_labels);
+  }
+  if (c.signals.language.enabled) {
+    auto m = store.classifier("language", c.signals.language.model_dir);
+    if (!m) return context("language", m.error());
+    s.language = *m;
+    label_counters(reg, "language", s.language->labels(), s.language_labels);
+  }
+  if (c.signals.pii.enabled) {
+    auto m = store.recognizer("pii", c.signals.pii.model_dir);
+    if (!m) return context("pii", m.error());
+    s.pii = *m;
+    for (const char* t : kPiiTypes) s.pii_types[t] = &reg.counter(Family::signals_total, {"pii", t});
+  }
+  s.domain_seconds = &reg.histogram(Family::signal_duration_seconds, {"domain"});
+  s.jailbreak_seconds = &reg.histogram(Family::signal_duration_seconds, {"jailbreak"});
+  s.language_seconds = &reg.histogram(Family::signal_duration_seconds, {"language"});
+  s.pii_seconds = &reg.histogram(Family::signal_duration_seconds, {"pii"});
+  return {};
+}
+
+}  // namespace
+
+Result<RuntimePtr> build_runtime(config::Config cfg, metrics::Registry& registry, uint64_t generation, ModelStore* store) {
   auto rt = std::make_shared<Runtime>();
   rt->config = std::make_shared<const config::Config>(std::move(cfg));
   rt->generation = generation;
@@ -27,6 +78,30 @@ Result<RuntimePtr> build_runtime(config::Config cfg, metrics::Registry& registry
   rt->rules = std::move(*rules);
 
   using metrics::Family;
+  if (store) {
+    if (auto r = load_signals(c, *store, registry, rt->signals); !r) return tl::unexpected(r.error());
+  }
+  for (const auto& r : c.routing.rules) {
+    if (!r.router.active()) {
+      rt->router_rules.push_back(nullptr);
+      continue;
+    }
+    if (!store) return fail(ErrorCode::kConfigInvalid, c.source + ": rule \"" + r.name + "\" uses a router, but no models can be loaded here");
+    std::string dir;
+    for (const auto& spec : c.routers)
+      if (spec.name == r.router.router) dir = spec.model_dir;
+    auto router = store->router(dir);
+    if (!router)
+      return fail(router.error().code, c.source + ": router \"" + r.router.router + "\": " + router.error().message);
+    auto rr = decision::RouterRule::create(r.router, *router, c);
+    if (!rr) return tl::unexpected(rr.error());
+    rt->router_rules.push_back(std::move(*rr));
+  }
+  rt->guard_counters.jailbreak_blocked = &registry.counter(Family::guard_actions_total, {"jailbreak", "block"});
+  rt->guard_counters.jailbreak_passed = &registry.counter(Family::guard_actions_total, {"jailbreak", "pass"});
+  rt->guard_counters.pii_redacted = &registry.counter(Family::guard_actions_total, {"pii", "redact"});
+  rt->guard_counters.pii_rerouted = &registry.counter(Family::guard_actions_total, {"pii", "reroute"});
+  rt->guard_counters.pii_blocked = &registry.counter(Family::guard_actions_total, {"pii", "block"});
   for (const auto& m : c.models) {
     ModelRuntime mr;
     mr.model = &m;

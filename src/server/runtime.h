@@ -4,6 +4,7 @@
 // built off the event loops, never mutated, and swapped atomically on reload;
 // a request loads it once and keeps it to the end.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,8 +13,10 @@
 
 #include "base/result.h"
 #include "config/config.h"
+#include "decision/router_rule.h"
 #include "decision/rules.h"
 #include "metrics/registry.h"
+#include "signals/signal.h"
 
 namespace sr::server {
 
@@ -38,6 +41,27 @@ struct ModelRuntime {
   metrics::Histogram* ttfb = nullptr;
 };
 
+//! The loaded classifiers of a config (null = disabled or not loaded) and their metric series.
+struct SignalRuntime {
+  std::shared_ptr<const signals::Classifier> domain, jailbreak, language;
+  std::shared_ptr<const signals::EntityRecognizer> pii;
+  metrics::Histogram* domain_seconds = nullptr;
+  metrics::Histogram* jailbreak_seconds = nullptr;
+  metrics::Histogram* language_seconds = nullptr;
+  metrics::Histogram* pii_seconds = nullptr;
+  //! signals_total{signal,label}, looked up by label without a lock.
+  std::map<std::string, metrics::Counter*, std::less<>> domain_labels, jailbreak_labels, language_labels, pii_types;
+};
+
+//! guard_actions_total{guard,action} series.
+struct GuardCounters {
+  metrics::Counter* jailbreak_blocked = nullptr;
+  metrics::Counter* jailbreak_passed = nullptr;
+  metrics::Counter* pii_redacted = nullptr;
+  metrics::Counter* pii_rerouted = nullptr;
+  metrics::Counter* pii_blocked = nullptr;
+};
+
 struct Runtime {
   config::ConfigPtr config;
   decision::RuleSet rules;
@@ -47,6 +71,10 @@ struct Runtime {
   //! requests_total{model,rule}: index [rule_slot * models.size() + model_index];
   //! rule slots: 0..rules-1, then "default", then "passthrough".
   std::vector<metrics::Counter*> request_counters;
+  SignalRuntime signals;
+  GuardCounters guard_counters;
+  //! Parallel to config->routing.rules: the bound router of a router rule, else null.
+  std::vector<std::unique_ptr<decision::RouterRule>> router_rules;
 
   const ModelRuntime& of(const config::Model* m) const {
     return models[static_cast<size_t>(m - config->models.data())];
@@ -56,7 +84,13 @@ struct Runtime {
 };
 using RuntimePtr = std::shared_ptr<const Runtime>;
 
-//! Builds a Runtime from a validated config (compiles rules, TLS contexts, metric series).
-Result<RuntimePtr> build_runtime(config::Config cfg, metrics::Registry& registry, uint64_t generation);
+class ModelStore;
+
+//! Builds a Runtime from a validated config (compiles rules, TLS contexts, metric
+//! series). With a ModelStore, the enabled signals and the routers are loaded
+//! (a model that fails to load fails the build); without one, no signal is
+//! available and rules that need one never match, and router rules are rejected.
+Result<RuntimePtr> build_runtime(config::Config cfg, metrics::Registry& registry, uint64_t generation,
+                                 ModelStore* models = nullptr);
 
 }  // namespace sr::server

@@ -12,6 +12,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/connect.hpp>
 
+#include <simdjson.h>
+
 #include "response/http_response.h"
 #include "server/pipeline.h"
 #include "server/worker.h"
@@ -51,6 +53,57 @@ net::awaitable<void> accept_loop(Worker& w) {
     }
     net::co_spawn(w.ioc, handle_session(w, std::move(sock)), net::detached);
   }
+}
+
+// POST /api/v1/classify {"text": "..."}: every available signal for the text,
+// with each classifier's latency. Synchronous CPU work of microseconds.
+Result<std::string> classify_text(const std::string& body, const SignalRuntime& s) {
+  simdjson::dom::parser p;
+  simdjson::dom::element doc;
+  if (auto ec = p.parse(body).get(doc))
+    return fail(ec == simdjson::UTF8_ERROR ? ErrorCode::kBadUtf8 : ErrorCode::kBadRequestJson,
+                std::string("body is not valid JSON: ") + simdjson::error_message(ec));
+  std::string_view text;
+  if (doc["text"].get_string().get(text)) return fail(ErrorCode::kBadRequestSchema, "expected {\"text\": \"...\"}");
+  using C = std::chrono::steady_clock;
+  std::string out = "{";
+  std::string lat = "\"latency_us\":{";
+  auto us = [](C::time_point a) {
+    return std::to_string(std::chrono::duration<double, std::micro>(C::now() - a).count()).substr(0, 8);
+  };
+  auto cls = [&](const char* name, const signals::Classifier* c, bool jb) {
+    if (!c) return;
+    auto t0 = C::now();
+    signals::Classification r = c->classify(text);
+    if (lat.back() != '{') lat += ",";
+    lat += std::string("\"") + name + "\":" + us(t0);
+    out += std::string("\"") + name + "\":{\"label\":";
+    parse::append_json_string(out, r.label);
+    out += jb ? ",\"score\":" + std::to_string(r.positive) : ",\"confidence\":" + std::to_string(r.confidence);
+    out += "},";
+  };
+  cls("domain", s.domain.get(), false);
+  cls("jailbreak", s.jailbreak.get(), true);
+  cls("language", s.language.get(), false);
+  if (s.pii) {
+    auto t0 = C::now();
+    auto ents = s.pii->recognize(text);
+    if (lat.back() != '{') lat += ",";
+    lat += "\"pii\":" + us(t0);
+    out += "\"pii\":{\"entities\":[";
+    for (size_t i = 0; i < ents.size(); ++i) {
+      const auto& e = ents[i];
+      if (i) out += ",";
+      out += "{\"type\":";
+      parse::append_json_string(out, e.type);
+      out += ",\"start\":" + std::to_string(e.start) + ",\"end\":" + std::to_string(e.end) + ",\"text\":";
+      parse::append_json_string(out, e.text);
+      out += ",\"score\":" + std::to_string(e.score) + "}";
+    }
+    out += "]},";
+  }
+  out += lat + "}}";
+  return out;
 }
 
 net::awaitable<bool> handle_admin(Worker& w, ClientConn& conn, http::request<http::string_body>& req,
@@ -112,6 +165,17 @@ net::awaitable<bool> handle_admin(Worker& w, ClientConn& conn, http::request<htt
     if (!is_get) co_return co_await method_not_allowed("GET");
     srv.count_response("models", 200);
     co_return co_await write_simple(conn, 200, "application/json", rt->models_json, keep) && keep;
+  }
+  if (path == "/api/v1/classify") {
+    if (req.method() != http::verb::post) co_return co_await method_not_allowed("POST");
+    auto out = classify_text(req.body(), rt->signals);
+    if (!out) {
+      srv.count_error(out.error().code);
+      srv.count_response("classify", error_http_status(out.error().code));
+      co_return co_await write_error(conn, out.error().code, out.error().message, keep) && keep;
+    }
+    srv.count_response("classify", 200);
+    co_return co_await write_simple(conn, 200, "application/json", *out, keep) && keep;
   }
   srv.count_response("other", 404);
   srv.count_error(ErrorCode::kNotFound);

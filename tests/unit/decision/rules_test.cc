@@ -14,7 +14,6 @@ class FakeSignals : public SignalProvider {
   const signals::Classification* jailbreak() override { return has_jb ? &jb : nullptr; }
   const signals::Classification* language() override { return has_lang ? &lang : nullptr; }
   const std::vector<signals::Entity>* pii() override { return &ents; }
-  float jailbreak_threshold() const override { return 0.7f; }
   signals::Classification dom{"math", 0.9f, 0.9f}, jb{"benign", 0.9f, 0.1f}, lang{"en", 0.95f, 0.95f};
   bool has_domain = true, has_jb = true, has_lang = true;
   std::vector<signals::Entity> ents;
@@ -171,9 +170,9 @@ TEST(Rules, JailbreakPiiLanguageSignals) {
                 "    - name: pii\n      when: { pii: [EMAIL_ADDRESS] }\n      model: coder\n"
                 "    - name: de\n      when: { language: [de] }\n      model: large\n");
   FakeSignals s;
-  s.jb.positive = 0.75f;  // above the model threshold 0.7
+  s.jb = {"jailbreak", 0.75f, 0.75f};  // the model's own decision
   EXPECT_EQ(route(*f, user("x"), &s).rule, "jb");
-  s.jb.positive = 0.6f;
+  s.jb = {"benign", 0.6f, 0.4f};
   EXPECT_EQ(route(*f, user("x"), &s).rule, "default");
   s.ents.push_back({"EMAIL_ADDRESS", 0, 5, "a@b.c", 0.99f});
   EXPECT_EQ(route(*f, user("x"), &s).rule, "pii");

@@ -1,0 +1,98 @@
+#include "decision/router_rule.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace sr::decision {
+
+double blended_price(const config::Model& m) { return (m.price.input_per_mtok + 3.0 * m.price.output_per_mtok) / 4.0; }
+
+ShareController::ShareController(double share, double initial_threshold)
+    : share_(share), ring_(1024, 0.0f), threshold_(initial_threshold) {}
+
+double ShareController::threshold() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return threshold_;
+}
+
+void ShareController::observe(float score) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ring_[next_] = score;
+  next_ = (next_ + 1) % ring_.size();
+  filled_ = std::min(filled_ + 1, ring_.size());
+  // Re-estimate every 32 scores once there is enough history: nth_element on
+  // at most 1024 floats is a few microseconds, amortised to well under one.
+  if (filled_ < 64 || ++since_ < 32) return;
+  since_ = 0;
+  std::vector<float> tmp(ring_.begin(), ring_.begin() + static_cast<long>(filled_));
+  double q = std::clamp(1.0 - share_, 0.0, 1.0);
+  size_t k = static_cast<size_t>(std::floor(q * static_cast<double>(tmp.size() - 1)));
+  std::nth_element(tmp.begin(), tmp.begin() + static_cast<long>(k), tmp.end());
+  threshold_ = share_ <= 0 ? std::numeric_limits<double>::infinity() : tmp[k];
+}
+
+Result<std::unique_ptr<RouterRule>> RouterRule::create(const config::RouterAction& a, router::RouterPtr router,
+                                                       const config::Config& cfg) {
+  auto rr = std::make_unique<RouterRule>();
+  rr->router_ = std::move(router);
+  const auto& names = rr->router_->models();
+  if (!a.model_map.empty()) {
+    rr->mapped_.assign(names.size(), nullptr);
+    for (const auto& [rname, cname] : a.model_map) {
+      auto it = std::find(names.begin(), names.end(), rname);
+      if (it == names.end()) {
+        std::string known;
+        for (const auto& n : names) known += " " + n;
+        return fail(ErrorCode::kConfigInvalid, cfg.source + ":" + std::to_string(a.line) + ": router \"" + a.router +
+                                                   "\" has no model \"" + rname + "\" (its models:" + known + ")");
+      }
+      rr->mapped_[static_cast<size_t>(it - names.begin())] = cfg.find_model(cname);
+    }
+    rr->prices_.assign(names.size(), 0.0);
+    for (size_t i = 0; i < names.size(); ++i)
+      if (rr->mapped_[i]) rr->prices_[i] = blended_price(*rr->mapped_[i]);
+    rr->lambda_ = a.lambda;
+    rr->budget_ = a.budget;
+    return rr;
+  }
+  if (rr->router_->strong_index() < 0)
+    return fail(ErrorCode::kConfigInvalid, cfg.source + ":" + std::to_string(a.line) + ": router \"" + a.router +
+                                               "\" was trained on N-model data; map its models with `models:`");
+  rr->strong_ = cfg.find_model(a.strong);
+  rr->weak_ = cfg.find_model(a.weak);
+  rr->threshold_ = a.threshold;
+  if (a.strong_share >= 0) rr->share_ = std::make_unique<ShareController>(a.strong_share, 0.5);
+  return rr;
+}
+
+RouterPick RouterRule::pick(std::string_view prompt) const {
+  RouterPick p;
+  if (!mapped_.empty()) {
+    std::vector<float> q = router_->expected_quality(prompt);
+    // Unmapped models are out of the running.
+    for (size_t i = 0; i < q.size() && i < mapped_.size(); ++i)
+      if (!mapped_[i]) q[i] = -1e9f;
+    double budget = budget_ < 0 ? std::numeric_limits<double>::infinity() : budget_;
+    router::ModelChoice c = router::choose_model(q, prices_, lambda_, budget);
+    if (c.model < 0) {  // nothing fits the budget: take the cheapest mapped model
+      double best = std::numeric_limits<double>::infinity();
+      for (size_t i = 0; i < mapped_.size(); ++i)
+        if (mapped_[i] && prices_[i] < best) { best = prices_[i]; c.model = static_cast<int>(i); }
+    }
+    p.model = mapped_[static_cast<size_t>(c.model)];
+    p.expected_quality = c.expected_quality;
+    double top = -1;
+    for (size_t i = 0; i < mapped_.size(); ++i)
+      if (mapped_[i] && prices_[i] > top) { top = prices_[i]; p.most_expensive = mapped_[i]; }
+    return p;
+  }
+  p.score = router_->score(prompt);
+  p.threshold = share_ ? share_->threshold() : threshold_;
+  p.model = router::route_strong(p.score, p.threshold) ? strong_ : weak_;
+  p.most_expensive = strong_;
+  if (share_) share_->observe(p.score);
+  return p;
+}
+
+}  // namespace sr::decision

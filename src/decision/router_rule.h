@@ -1,0 +1,68 @@
+#pragma once
+// A rule whose model is chosen by a cost-quality router: strong/weak with a
+// fixed threshold or a target share of strong calls, or N models maximising
+// expected quality minus lambda x price within an optional budget.
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "config/config.h"
+#include "decision/router/router.h"
+
+namespace sr::decision {
+
+//! Keeps the strong-call share near a target by using, as threshold, the
+//! (1 - share) quantile of the most recent scores (RouteLLM calibrates the same
+//! quantile offline; online it follows the traffic actually seen).
+class ShareController {
+ public:
+  ShareController(double share, double initial_threshold);
+  double threshold() const;
+  void observe(float score);
+
+ private:
+  double share_;
+  mutable std::mutex mu_;  // guards ring_, next_, filled_, threshold_, since_
+  std::vector<float> ring_;
+  size_t next_ = 0;
+  size_t filled_ = 0;
+  double threshold_;
+  int since_ = 0;
+};
+
+struct RouterPick {
+  const config::Model* model = nullptr;
+  float score = -1;            //!< strong/weak score (-1 in N-model mode)
+  double threshold = -1;
+  double expected_quality = -1;
+  const config::Model* most_expensive = nullptr;  //!< the "always strong" baseline for savings
+};
+
+class RouterRule {
+ public:
+  //! Binds a rule's router action to a loaded router and configured models.
+  static Result<std::unique_ptr<RouterRule>> create(const config::RouterAction& a, router::RouterPtr router,
+                                                    const config::Config& cfg);
+  //! Scores the prompt and picks a model. Thread-safe.
+  RouterPick pick(std::string_view prompt) const;
+  const router::Router& router() const { return *router_; }
+
+ private:
+  router::RouterPtr router_;
+  const config::Model* strong_ = nullptr;
+  const config::Model* weak_ = nullptr;
+  double threshold_ = -1;
+  std::unique_ptr<ShareController> share_;
+  // N-model mode: configured model per router model index (null = not mapped).
+  std::vector<const config::Model*> mapped_;
+  std::vector<double> prices_;
+  double lambda_ = 0, budget_ = -1;
+};
+
+//! Blended price per million tokens used for routing and savings (1:3 input:output).
+double blended_price(const config::Model& m);
+
+}  // namespace sr::decision
