@@ -261,6 +261,27 @@ TEST(PiiBuiltinModel, FindsObviousNamesAndAddresses) {
   EXPECT_TRUE(ents.empty()) << ents.size() << " unexpected, first: " << (ents.empty() ? "" : ents[0].type);
 }
 
+TEST(PiiBuiltinModel, BrokenUtf8AndHugeInputThroughTagger) {
+  auto rec = load_pii_recognizer("");
+  ASSERT_TRUE(rec.has_value()) << rec.error().message;
+  std::mt19937 rng(11);
+  for (int i = 0; i < 300; ++i) {
+    std::string s(1 + rng() % 400, '\0');
+    for (char& c : s) c = static_cast<char>(rng() % 4 == 0 ? 'A' + rng() % 26 : rng() % 256);
+    auto ents = (*rec)->recognize(s);
+    expect_well_formed(ents, static_cast<int32_t>(s.size()));
+    // redact() must accept whatever recognize() returned, also for broken text.
+    std::string red = redact(s, ents, RedactPolicy{});
+    if (ents.empty()) EXPECT_EQ(red, s);
+  }
+  std::string big;
+  while (big.size() < 100 * 1024) big += "Mr. John Smith of Acme Corp lives at 12 Main Street, Springfield. \xff\xfe ";
+  auto ents = (*rec)->recognize(big);
+  ASSERT_FALSE(ents.empty());
+  EXPECT_LE(ents.back().end, static_cast<int32_t>(pii::kMaxScanBytes));
+  expect_well_formed(ents, static_cast<int32_t>(big.size()));
+}
+
 TEST(PiiBuiltinModel, ThreadSafeUnderConcurrentCalls) {
   auto rec = load_pii_recognizer("");
   ASSERT_TRUE(rec.has_value()) << rec.error().message;
