@@ -51,24 +51,28 @@ struct Scored {
   float score;
   uint32_t gold;
   bool harmful;
+  bool injection = false;  //!< a BIPIA injection payload (positive)
 };
 
 std::vector<Scored> score_rows(const TextClassifier& clf, const std::vector<const LabeledText*>& rows) {
   std::vector<Scored> out;
   out.reserve(rows.size());
   for (const auto* r : rows) {
-    out.push_back({clf.classify(r->text).positive, r->label == "jailbreak" ? kJailbreak : kBenign, is_harmful_group(r->group)});
+    out.push_back({clf.classify(r->text).positive, r->label == "jailbreak" ? kJailbreak : kBenign, is_harmful_group(r->group),
+                   r->group == "injection_payload"});
   }
   return out;
 }
 
 void print_rates(FILE* out, const std::vector<Scored>& s, float threshold) {
-  uint64_t pos = 0, tp = 0, benign = 0, fp_benign = 0, harmful = 0, fp_harmful = 0;
+  uint64_t pos = 0, tp = 0, benign = 0, fp_benign = 0, harmful = 0, fp_harmful = 0, inj = 0, tp_inj = 0;
   for (const auto& x : s) {
     const bool flagged = x.score >= threshold;
     if (x.gold == kJailbreak) {
       ++pos;
       tp += flagged;
+      inj += x.injection;
+      tp_inj += x.injection && flagged;
     } else if (x.harmful) {
       ++harmful;
       fp_harmful += flagged;
@@ -80,6 +84,8 @@ void print_rates(FILE* out, const std::vector<Scored>& s, float threshold) {
   auto rate = [](uint64_t a, uint64_t b) { return b ? static_cast<double>(a) / b : 0.0; };
   std::fprintf(out, "threshold %.4f\n", threshold);
   std::fprintf(out, "recall (jailbreak+injection)   %.4f  (%llu/%llu)\n", rate(tp, pos), (unsigned long long)tp, (unsigned long long)pos);
+  std::fprintf(out, "  of which jailbreak prompts   %.4f  (%llu/%llu)\n", rate(tp - tp_inj, pos - inj), (unsigned long long)(tp - tp_inj), (unsigned long long)(pos - inj));
+  std::fprintf(out, "  of which injection payloads %.4f  (%llu/%llu)\n", rate(tp_inj, inj), (unsigned long long)tp_inj, (unsigned long long)inj);
   std::fprintf(out, "FPR on benign prompts          %.4f  (%llu/%llu)\n", rate(fp_benign, benign), (unsigned long long)fp_benign, (unsigned long long)benign);
   std::fprintf(out, "FPR on harmful (plain) prompts %.4f  (%llu/%llu)\n\n", rate(fp_harmful, harmful), (unsigned long long)fp_harmful, (unsigned long long)harmful);
 }
@@ -207,7 +213,7 @@ int train_jailbreak(const TrainOptions& options) {
   for (size_t i = 0; i < dev.size(); ++i) {
     float p[2] = {oof[2 * i], oof[2 * i + 1]};
     engine::softmax(p, 2, temperature);
-    oof_scored.push_back({p[kJailbreak], gold[i], is_harmful_group(dev[i]->group)});
+    oof_scored.push_back({p[kJailbreak], gold[i], is_harmful_group(dev[i]->group), dev[i]->group == "injection_payload"});
   }
   // Threshold: the lowest one whose out-of-fold benign FPR stays <= target.
   std::vector<float> benign;
