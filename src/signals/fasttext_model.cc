@@ -372,7 +372,7 @@ Result<std::unique_ptr<const FastTextModel>> FastTextLoader::load(std::string_vi
   if (prune_size > 0) {
     if (bucket > kMaxPrunedBucket)
       return tl::unexpected(c.error("args.bucket " + std::to_string(bucket) + " too large for a pruned model"));
-    md.prune_blocks_.assign(size_t(bucket) / 64 + 1, FastTextModel::PruneBlock{});
+    md.prune_bits_.assign(size_t(bucket) / 64 + 1, 0);
     std::vector<std::pair<int32_t, int32_t>> pairs;
     pairs.reserve(size_t(prune_size));
     for (int64_t i = 0; i < prune_size; ++i) {
@@ -381,23 +381,24 @@ Result<std::unique_ptr<const FastTextModel>> FastTextLoader::load(std::string_vi
       if (key < 0 || key >= bucket || val < 0)
         return tl::unexpected(c.error("prune index pair " + std::to_string(i) + " (" + std::to_string(key) + " -> " +
                                       std::to_string(val) + ") out of range"));
-      uint64_t& bits = md.prune_blocks_[size_t(key) >> 6].bits;
+      uint64_t& bits = md.prune_bits_[size_t(key) >> 6];
       const uint64_t bit = uint64_t(1) << (key & 63);
       if (bits & bit) return tl::unexpected(c.error("prune index has duplicate bucket " + std::to_string(key)));
       bits |= bit;
       pairs.emplace_back(key, val);
       max_prune_val = std::max<int64_t>(max_prune_val, val);
     }
+    md.prune_rank_.resize(md.prune_bits_.size());
     uint32_t rank = 0;
-    for (auto& b : md.prune_blocks_) {
-      b.rank = rank;
-      rank += uint32_t(std::popcount(b.bits));
+    for (size_t w = 0; w < md.prune_bits_.size(); ++w) {
+      md.prune_rank_[w] = rank;
+      rank += uint32_t(std::popcount(md.prune_bits_[w]));
     }
     md.prune_rows_.assign(pairs.size(), -1);
     for (const auto& [key, val] : pairs) {
-      const auto& b = md.prune_blocks_[size_t(key) >> 6];
-      const uint64_t below = b.bits & ((uint64_t(1) << (key & 63)) - 1);
-      md.prune_rows_[b.rank + uint32_t(std::popcount(below))] = val;
+      const size_t w = size_t(key) >> 6;
+      const uint64_t below = md.prune_bits_[w] & ((uint64_t(1) << (key & 63)) - 1);
+      md.prune_rows_[md.prune_rank_[w] + uint32_t(std::popcount(below))] = val;
     }
   }
   if (bucket > 0) md.bucket_magic_ = ~uint64_t(0) / uint64_t(bucket) + 1;
@@ -497,10 +498,11 @@ Result<std::unique_ptr<const FastTextModel>> FastTextLoader::load(std::string_vi
 inline int64_t FastTextModel::bucket_row(int64_t id) const {
   if (all_ngrams_pruned_ || id < 0) return -1;
   if (!pruned_) return nwords_ + id;
-  const PruneBlock& b = prune_blocks_[size_t(id) >> 6];
+  const size_t w = size_t(id) >> 6;
+  const uint64_t bits = prune_bits_[w];
   const uint64_t bit = uint64_t(1) << (id & 63);
-  if (!(b.bits & bit)) return -1;
-  return nwords_ + prune_rows_[b.rank + popcount64(b.bits & (bit - 1))];
+  if (!(bits & bit)) return -1;
+  return nwords_ + prune_rows_[prune_rank_[w] + popcount64(bits & (bit - 1))];
 }
 
 inline uint32_t FastTextModel::bucket_of(uint32_t h) const {

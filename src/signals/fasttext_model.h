@@ -102,7 +102,7 @@ class FastTextModel {
   int32_t nlabels_ = 0;
   int64_t input_rows_ = 0;
   bool quantized_ = false;
-  bool pruned_ = false;         // n-gram buckets go through prune_blocks_/prune_rows_
+  bool pruned_ = false;         // n-gram buckets go through prune_bits_/prune_rows_
   bool all_ngrams_pruned_ = false;  // pruneidx size 0: no n-gram rows at all
 
   std::vector<std::string> words_;      // vocabulary words, index = word id
@@ -114,14 +114,11 @@ class FastTextModel {
   std::vector<int32_t> subword_offsets_;
   std::vector<int32_t> subword_rows_;
   // Pruned n-gram index (fastText's pruneidx, bucket -> compact row) as a
-  // bitmap of kept buckets with a running popcount per 64 buckets, then the
-  // row of the r-th kept bucket: one cache line answers the common "not
-  // kept" case, where a hash table would probe (2M buckets, ~43K kept in lid.176).
-  struct PruneBlock {
-    uint64_t bits = 0;
-    uint32_t rank = 0;  // kept buckets before this block
-  };
-  std::vector<PruneBlock> prune_blocks_;
+  // bitmap of kept buckets (250 KB for 2M buckets: the common "not kept"
+  // answer is one load, where a hash table would probe), a running popcount
+  // per 64 buckets, and the row of the r-th kept bucket.
+  std::vector<uint64_t> prune_bits_;   // bit b of word w: bucket 64w+b is kept
+  std::vector<uint32_t> prune_rank_;   // kept buckets before word w
   std::vector<int32_t> prune_rows_;
   // h % bucket without a division (Lemire's fastmod; exact for 32-bit h).
   uint64_t bucket_magic_ = 0;
