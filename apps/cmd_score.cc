@@ -28,7 +28,10 @@ void score_help(FILE* out) {
                "  --input FILE       prompts, JSON Lines\n"
                "  --calibrate SHARE  instead of scores, print the threshold that sends SHARE\n"
                "                     (0..1) of these prompts to the strong model\n"
-               "  --quality          also print the expected quality of each model\n");
+               "  --quality          also print the expected quality of each model\n"
+               "  --threshold T      also print \"strong\": score >= T\n"
+               "  --target-share S   like --threshold, with T = the router's stored threshold for\n"
+               "                     strong share S (quantiles of its training prompts' scores)\n");
 }
 
 std::string json_line(const nlohmann::json& j) {
@@ -41,6 +44,7 @@ int cmd_score(int argc, char** argv) {
   std::string router_dir, input;
   double calibrate = -1;
   bool quality = false;
+  double threshold = -1, target_share = -1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> const char* {
@@ -61,6 +65,10 @@ int cmd_score(int argc, char** argv) {
       calibrate = std::atof(value());
     } else if (a == "--quality") {
       quality = true;
+    } else if (a == "--threshold") {
+      threshold = std::atof(value());
+    } else if (a == "--target-share") {
+      target_share = std::atof(value());
     } else {
       std::fprintf(stderr, "semrouter score: unknown option '%s'\n", a.c_str());
       score_help(stderr);
@@ -76,6 +84,7 @@ int cmd_score(int argc, char** argv) {
     std::fprintf(stderr, "semrouter score: %s\n", router.error().message.c_str());
     return 1;
   }
+  if (target_share >= 0) threshold = (*router)->default_threshold(target_share);
   std::ifstream file;
   std::istream* in = &std::cin;
   if (input != "-") {
@@ -100,6 +109,7 @@ int cmd_score(int argc, char** argv) {
       float s = (*router)->score(text);
       scores.push_back(s);
       out["score"] = std::round(static_cast<double>(s) * 1e6) / 1e6;
+      if (threshold >= 0) out["strong"] = router::route_strong(s, threshold);
       if (quality) {
         auto q = (*router)->expected_quality(text);
         nlohmann::json qj;

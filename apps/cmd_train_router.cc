@@ -36,7 +36,7 @@ void train_help(FILE* out) {
                "  --vocab N         keep the N most frequent GloVe words (default 12000)\n"
                "  --contaminated F  prompts to drop (default: contaminated_prompts.json beside\n"
                "                    each data file; \"none\" keeps all)\n"
-               "  --knn-k N, --knn-tau X, --prior-tau X, --mf-dim N, --mf-epochs N, --linear-epochs N, --folds N,\n"
+               "  --knn-k N, --knn-tau X, --prior-tau X, --prior-smooth X, --mf-dim N, --mf-epochs N, --linear-epochs N, --folds N,\n"
                "  --linear-bits N, --prior-bits N   model-size knobs (hashed buckets = 2^N)\n"
                "  --pair S,W        use N-model files as strong/weak data: strong model S, weak\n"
                "                    model W (each side may average models joined by '+')\n"
@@ -85,6 +85,7 @@ int cmd_train_router(int argc, char** argv) {
     else if (a == "--knn-k") opt.knn_k = std::stoi(value());
     else if (a == "--knn-tau") opt.knn_tau = std::stof(value());
     else if (a == "--prior-tau") opt.prior_tau = std::stof(value());
+    else if (a == "--prior-smooth") opt.prior_smooth = std::stof(value());
     else if (a == "--mf-dim") opt.mf_dim = std::stoi(value());
     else if (a == "--mf-epochs") opt.mf_epochs = std::stoi(value());
     else if (a == "--linear-epochs") opt.linear_epochs = std::stoi(value());
@@ -155,7 +156,11 @@ int cmd_train_router(int argc, char** argv) {
     std::fprintf(stderr, "semrouter train-router: %s\n", r.error().message.c_str());
     return 1;
   }
-  auto saved = router::save_router(**r, out);
+  // Score quantiles of the training prompts, for Router::default_threshold().
+  std::vector<float> train_scores;
+  if ((*r)->strong_index() >= 0)
+    for (size_t i = 0; i < train.rows.size(); i += 4) train_scores.push_back((*r)->score(train.rows[i].text));
+  auto saved = router::save_router(**r, out, train_scores);
   if (!saved) {
     std::fprintf(stderr, "semrouter train-router: %s\n", saved.error().message.c_str());
     return 1;

@@ -39,6 +39,16 @@ float FeatureRouter::score_features(const Features& f) const {
   return std::clamp(0.5f + 0.5f * (q[static_cast<size_t>(strong_)] - q[static_cast<size_t>(weak_)]), 0.0f, 1.0f);
 }
 
+double Router::default_threshold(double share) const {
+  if (score_quantiles_.size() < 2) return 0.5;
+  // The (1 - share) quantile, interpolated in the stored table.
+  double pos = std::clamp(1.0 - share, 0.0, 1.0) * static_cast<double>(score_quantiles_.size() - 1);
+  size_t lo = static_cast<size_t>(pos);
+  size_t hi = std::min(lo + 1, score_quantiles_.size() - 1);
+  double f = pos - static_cast<double>(lo);
+  return score_quantiles_[lo] + f * (score_quantiles_[hi] - score_quantiles_[lo]);
+}
+
 ModelChoice choose_model(std::span<const float> q, std::span<const double> prices, double lambda, double budget) {
   ModelChoice best;
   if (q.size() != prices.size()) return best;
@@ -94,7 +104,18 @@ Result<RouterPtr> load_router_bytes(std::string bytes, std::string_view origin) 
     return fail(ErrorCode::kModelFile, std::string(origin) + ": meta lists an invalid model set");
   auto emb = Embedder::load(*mf);
   if (!emb) return tl::unexpected(emb.error());
-  return load_kind(kind, *mf, std::move(models), strong, weak, *emb);
+  auto r = load_kind(kind, *mf, std::move(models), strong, weak, *emb);
+  if (!r) return r;
+  if (mf->has("calib.quantiles")) {
+    auto q = mf->floats("calib.quantiles", 101);
+    if (!q) return tl::unexpected(q.error());
+    for (size_t i = 1; i < q->size(); ++i)
+      if ((*q)[i] < (*q)[i - 1])
+        return fail(ErrorCode::kModelFile, std::string(origin) + ": calib.quantiles not increasing");
+    // The router was created just above and is not shared yet.
+    std::const_pointer_cast<Router>(*r)->set_score_quantiles(std::move(*q));
+  }
+  return r;
 }
 
 Result<RouterPtr> load_router(const std::string& dir) {
@@ -108,7 +129,7 @@ Result<RouterPtr> load_router(const std::string& dir) {
   return load_router_bytes(std::move(ss).str(), path);
 }
 
-Result<bool> save_router(const Router& r, const std::string& dir) {
+Result<bool> save_router(const Router& r, const std::string& dir, const std::vector<float>& calibration_scores) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return fail(ErrorCode::kIo, "cannot create " + dir + ": " + ec.message());
@@ -118,6 +139,12 @@ Result<bool> save_router(const Router& r, const std::string& dir) {
   w.add_string("meta", meta.dump());
   r.embedder()->save(w);
   r.save_sections(w, "");
+  std::vector<float> q = r.score_quantiles();
+  if (!calibration_scores.empty()) {
+    q.clear();
+    for (int i = 0; i <= 100; ++i) q.push_back(static_cast<float>(quantile(calibration_scores, i / 100.0)));
+  }
+  if (q.size() == 101) w.add_f32("calib.quantiles", q);
   return w.save(dir + "/" + kRouterFileName);
 }
 

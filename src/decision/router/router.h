@@ -14,6 +14,7 @@
 
 #include "base/result.h"
 #include "decision/router/embedder.h"
+#include "decision/router/metrics.h"  // calibrate_threshold()
 #include "decision/router/model_file.h"
 
 namespace sr::router {
@@ -36,6 +37,16 @@ class Router {
   int strong_index() const { return strong_; }
   int weak_index() const { return weak_; }
 
+  //! Threshold that sends `target_strong_share` of prompts to the strong model,
+  //! from the score quantiles stored at training time (scores of the training
+  //! prompts); 0.5 when the file has none. For a share measured on your own
+  //! traffic use calibrate_threshold() on scores of calibration prompts.
+  double default_threshold(double target_strong_share) const;
+  //! Stored score quantiles (101 values, 0 %..100 %), empty when absent.
+  const std::vector<float>& score_quantiles() const { return score_quantiles_; }
+  //! Load-time only, before the router is shared.
+  void set_score_quantiles(std::vector<float> q) { score_quantiles_ = std::move(q); }
+
   //! Writes the router-specific sections, names prefixed with `prefix`
   //! (save_router() writes meta and embedder around them).
   virtual void save_sections(ModelWriter& w, const std::string& prefix) const = 0;
@@ -49,6 +60,7 @@ class Router {
   int strong_ = -1;
   int weak_ = -1;
   EmbedderPtr embedder_;
+  std::vector<float> score_quantiles_;
 };
 
 using RouterPtr = std::shared_ptr<const Router>;
@@ -61,8 +73,9 @@ inline constexpr const char* kRouterFileName = "router.bin";
 Result<RouterPtr> load_router(const std::string& dir);
 //! Parses a router from a model file image (used by load_router and tests).
 Result<RouterPtr> load_router_bytes(std::string bytes, std::string_view origin);
-//! Writes `<dir>/router.bin` (creating dir).
-Result<bool> save_router(const Router& r, const std::string& dir);
+//! Writes `<dir>/router.bin` (creating dir). `calibration_scores` (e.g. the
+//! scores of the training prompts) are stored as 101 quantiles for default_threshold().
+Result<bool> save_router(const Router& r, const std::string& dir, const std::vector<float>& calibration_scores = {});
 
 //! The outcome of an N-model choice.
 struct ModelChoice {

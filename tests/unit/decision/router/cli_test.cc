@@ -100,6 +100,9 @@ TEST_F(ScoreCli, CalibrateAndErrors) {
   EXPECT_EQ(rc, 0);
   auto j = nlohmann::json::parse(out);
   EXPECT_TRUE(j.contains("threshold"));
+  auto [rc2, out2] = run_score({"--router", dir_, "--input", in.string(), "--threshold", "0.5"});
+  EXPECT_EQ(rc2, 0);
+  EXPECT_TRUE(nlohmann::json::parse(out2.substr(0, out2.find('\n'))).contains("strong"));
   EXPECT_EQ(run_score({"--router", "/nonexistent", "--input", in.string()}).first, 1);
   EXPECT_EQ(run_score({"--router", dir_, "--input", "/nonexistent.jsonl"}).first, 1);
   EXPECT_EQ(run_score({"--router", dir_}).first, 2);

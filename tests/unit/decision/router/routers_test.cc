@@ -109,6 +109,29 @@ TEST(RouterChoice, MaximisesQualityMinusLambdaCost) {
   EXPECT_EQ(choose_model(same, price, 0.0).model, -1);
 }
 
+TEST(RouterCalibration, StoredQuantilesGiveDefaultThresholds) {
+  auto emb = testing::synthetic_embedder();
+  TrainOptions o;
+  o.ivf_lists = 4;
+  auto r = train_router("knn", testing::synthetic_outcomes(200, 6), emb, o);
+  ASSERT_TRUE(r);
+  EXPECT_EQ((*r)->default_threshold(0.3), 0.5);  // nothing stored yet
+  std::vector<float> calib;
+  for (int i = 0; i <= 1000; ++i) calib.push_back(static_cast<float>(i) / 1000.0f);
+  auto dir = std::filesystem::temp_directory_path() / "sr_router_calib";
+  ASSERT_TRUE(save_router(**r, dir.string(), calib));
+  auto back = load_router(dir.string());
+  ASSERT_TRUE(back) << back.error().message;
+  ASSERT_EQ((*back)->score_quantiles().size(), 101u);
+  EXPECT_NEAR((*back)->default_threshold(0.3), 0.7, 1e-3);
+  EXPECT_NEAR((*back)->default_threshold(0.0), 1.0, 1e-3);
+  EXPECT_NEAR((*back)->default_threshold(1.0), 0.0, 1e-3);
+  // Re-saving keeps the stored table.
+  ASSERT_TRUE(save_router(**back, dir.string()));
+  EXPECT_EQ((*load_router(dir.string()))->score_quantiles().size(), 101u);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(RouterChoice, StrongWeakThreshold) {
   EXPECT_TRUE(route_strong(0.6f, 0.5));
   EXPECT_TRUE(route_strong(0.5f, 0.5));
