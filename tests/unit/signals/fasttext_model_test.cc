@@ -339,16 +339,18 @@ TEST(FastTextModel, MatchesFastTextCliOnEveryLossAndMatrixKind) {
   if (!have_fasttext()) GTEST_SKIP() << "fasttext CLI not installed (apt-get install fasttext)";
   auto dir = std::filesystem::temp_directory_path();
   for (int loss : {1, 2, 3, 4}) {
-    for (int variant = 0; variant < 3; ++variant) {
+    for (int variant = 0; variant < 5; ++variant) {
       Spec s;
       s.loss = loss;
       s.seed = uint32_t(loss * 10 + variant);
-      s.quant = variant > 0;
+      s.quant = variant == 1 || variant == 2;
       s.qnorm = variant == 2;
       s.qout = variant == 2;
-      s.prune_size = variant == 1 ? 400 : (variant == 2 ? -1 : -1);
-      s.word_ngrams = variant == 2 ? 3 : 1;
+      s.prune_size = variant == 1 ? 400 : -1;
+      s.word_ngrams = variant == 2 || variant == 4 ? 3 : 1;
       s.dsub = variant == 2 ? 4 : 2;  // 6 % 4 != 0: exercises the short last sub-quantizer
+      if (variant == 3) s.version = 11;  // format 11: char n-grams off for supervised models
+      if (variant == 4) s.maxn = 0;      // word n-grams only
       std::string path = (dir / ("ft_tiny_" + std::to_string(::getpid()) + ".ftz")).string();
       {
         std::ofstream out(path, std::ios::binary);
