@@ -316,7 +316,7 @@ int cmd_serve(int argc, char** argv) {
   bool drained = srv.wait_drained(std::chrono::milliseconds(srv.runtime()->config->server.drain_timeout_ms));
   srv.stop();
   for (auto& m : stand_ins) m->stop();
-  std::fprintf(stderr, drained ? "semrouter: drained, bye\n" : "semrouter: drain timeout, closed remaining requests\n");
+  std::fprintf(stderr, "%s\n", drained ? "semrouter: drained, bye" : "semrouter: drain timeout, closed remaining requests");
   return 0;
 }
 

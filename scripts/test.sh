@@ -8,7 +8,7 @@ ROOT=$PWD
 pass=0; fail=0; skip=0
 failed=()
 
-run_suite() {  # name command...
+run_suite() {  # name command...: a script counts as one test
   local name=$1; shift
   echo "=== $name"
   "$@"; local rc=$?
@@ -17,7 +17,20 @@ run_suite() {  # name command...
   else fail=$((fail+1)); failed+=("$name"); fi
 }
 
-run_suite unit ctest --test-dir "$BUILD" --output-on-failure -j2 --timeout 600
+# Unit and in-process integration tests (GoogleTest via CTest); every test counts.
+echo "=== ctest"
+ctest --test-dir "$BUILD" --output-on-failure -j2 --timeout 600 2>&1 | tee "$BUILD/ctest.log"
+ctest_rc=${PIPESTATUS[0]}
+summary=$(grep -E "tests passed, [0-9]+ tests? failed out of [0-9]+" "$BUILD/ctest.log" | tail -1)
+if [ -n "$summary" ]; then
+  total=$(echo "$summary" | sed -E 's/.* out of ([0-9]+).*/\1/')
+  nfail=$(echo "$summary" | sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/')
+  nskip=$(grep -cE "\*\*\*Skipped|Not Run" "$BUILD/ctest.log")
+  pass=$((pass + total - nfail - nskip)); fail=$((fail + nfail)); skip=$((skip + nskip))
+  [ "$nfail" -gt 0 ] && failed+=("ctest")
+elif [ "$ctest_rc" -ne 0 ]; then
+  fail=$((fail + 1)); failed+=("ctest")
+fi
 for t in tests/integration/*_test.sh tests/e2e/*_test.sh; do
   [ -e "$t" ] || continue
   run_suite "$(basename "$t" .sh)" bash "$t" "$ROOT/$BUILD"
