@@ -172,7 +172,7 @@ TEST(Config, BuiltinConfigsAreValid) {
 TEST(Config, ShippedExamplesAreValid) {
   ::setenv("BACKEND_SMALL_URL", "http://127.0.0.1:1/v1", 1);
   ::setenv("BACKEND_LARGE_URL", "http://127.0.0.1:2/v1", 1);
-  for (const char* f : {"two-backends.yaml", "minimal.yaml", "openai-plus-vllm.yaml", "several-backends.yaml"}) {
+  for (const char* f : {"two-backends.yaml", "minimal.yaml", "openai-plus-vllm.yaml", "several-backends.yaml", "signals-and-guards.yaml"}) {
     std::string path = std::string(SEMROUTER_SOURCE_DIR) + "/config/examples/" + f;
     if (!std::ifstream(path)) {
       ADD_FAILURE() << "missing example " << path;
