@@ -114,6 +114,23 @@ constexpr std::string_view kTechWords[] = {
     "tensorflow", "pytorch", "excel", "regex", "unicode", "ascii", "utf", "return", "replace", "world", "hello",
     "true", "false", "null", "none", "string", "list", "array", "function", "class", "object", "character"};
 
+// A lone honorific ("Dr", "Mrs.") the tagger labelled as part of a name is a TITLE.
+void fix_titles(const Doc& d, std::vector<Candidate>* cands) {
+  static constexpr std::string_view kHonorifics[] = {"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "mx"};
+  for (Candidate& c : *cands) {
+    if (c.validated || c.type == EntityType::kTitle) continue;
+    int words = 0, w = -1;
+    for (int i = c.tok_begin; i < c.tok_end; ++i) {
+      if (d.toks[i].kind != pii::TokenKind::kPunct) ++words, w = i;
+    }
+    if (words != 1) continue;
+    std::string_view lw = d.lower(w);
+    for (std::string_view h : kHonorifics) {
+      if (h == lw) c.type = EntityType::kTitle;
+    }
+  }
+}
+
 void drop_tech_words(const Doc& d, std::vector<Candidate>* cands) {
   std::erase_if(*cands, [&](const Candidate& c) {
     if (c.tok_end - c.tok_begin != 1) return false;
@@ -144,7 +161,10 @@ class PiiRecognizer final : public EntityRecognizer {
     if (model_) {
       size_t first = cands.size();
       pii::tag(*model_, doc, &cands);
-      if (cands.size() > first) drop_tech_words(doc, &cands);
+      if (cands.size() > first) {
+        drop_tech_words(doc, &cands);
+        fix_titles(doc, &cands);
+      }
     }
     trim_punct(doc, &cands);
     resolve(&cands);
