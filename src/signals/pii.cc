@@ -430,6 +430,15 @@ int train_pii(const TrainOptions& options) {
   for (const Record& r : *recs) {
     if (!is_heldout(r.text)) docs.push_back(to_tagged(r, kTaggerTypes));
   }
+  // Repeated --data: training-only files in the Presidio JSON format (never split).
+  for (const std::string& extra : options.extra_data) {
+    auto more = load_json_records(extra);
+    if (!more) {
+      std::fprintf(stderr, "%s\n", more.error().message.c_str());
+      return 1;
+    }
+    for (const Record& r : *more) docs.push_back(to_tagged(r, kTaggerTypes));
+  }
   size_t n_records = docs.size();
   // Template sentences (fresh fake identities; never the held-out records).
   auto gen = pii::generate_from_templates(tdir, kGeneratedSentences, options.seed);

@@ -34,6 +34,7 @@ EntityRecognizerPtr make_pii_rules_only();
 //! generated_large.json, presidio_templates/ for gazetteers) or one JSON file in
 //! the Presidio synth format (then presidio_templates/ beside it is used if
 //! present). Records whose text hashes into the held-out fifth are never trained on.
+//! Further `--data FILE.json` (options.extra_data) are training-only, used whole.
 int train_pii(const TrainOptions& options);
 
 //! `semrouter eval --task pii --model DIR --data PATH`: evaluates on the
