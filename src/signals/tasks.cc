@@ -9,8 +9,7 @@
 namespace sr::signals {
 
 struct JsonlClassifier::Parser {
-  simdjson::dom::parser parser;
-  simdjson::padded_string buffer;
+  simdjson::dom::parser parser;  // reused: its buffers grow to the longest line once
 };
 
 Result<LoadedTask> load_task(std::string_view name, const std::string& model_dir) {
