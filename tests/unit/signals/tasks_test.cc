@@ -107,3 +107,36 @@ TEST(ClassifyCliTest, StreamsOneAnswerPerLine) {
 
 }  // namespace
 }  // namespace sr::signals
+
+namespace sr::signals {
+namespace {
+
+// Whatever bytes arrive on a line, classify_line answers with exactly one JSON
+// object and never crashes.
+TEST(JsonlFuzzTest, RandomLinesGiveOneObjectEach) {
+  auto t = load_task("domain", "");
+  ASSERT_TRUE(t.has_value());
+  JsonlClassifier c(*t);
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  auto next = [&] {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    return x;
+  };
+  const std::string pieces[] = {"{", "}", "\"text\"", ":", "\"", "\\", "\\u00e9", "[", "]", "null", "1e999", ",", " ",
+                                "\xFF", "\xC3", "abc", "\n"};
+  for (int i = 0; i < 3000; ++i) {
+    std::string line;
+    const int n = static_cast<int>(next() % 12);
+    for (int k = 0; k < n; ++k) line += pieces[next() % std::size(pieces)];
+    if (i % 3 == 0) line = "{\"text\": \"" + line + "\"}";
+    std::string out;
+    c.classify_line(line, out);
+    ASSERT_FALSE(out.empty());
+    EXPECT_EQ(out.front(), '{') << line;
+    EXPECT_EQ(out.back(), '}') << line;
+    EXPECT_EQ(out.find('\n'), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace sr::signals
