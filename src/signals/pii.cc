@@ -54,11 +54,9 @@ using pii::Candidate;
 using pii::Doc;
 using pii::EntityType;
 
-constexpr float kMinScore = 0.5f;
-
 // Picks a disjoint subset: validated detections first, then by score, then
 // longer spans; ties keep the earlier span (deterministic).
-void resolve(std::vector<Candidate>* cands) {
+void resolve(std::vector<Candidate>* cands, float min_score) {
   std::stable_sort(cands->begin(), cands->end(), [](const Candidate& a, const Candidate& b) {
     if (a.validated != b.validated) return a.validated;
     if (a.score != b.score) return a.score > b.score;
@@ -67,7 +65,7 @@ void resolve(std::vector<Candidate>* cands) {
   });
   std::vector<Candidate> kept;
   for (const Candidate& c : *cands) {
-    if (c.score < kMinScore || c.tok_end <= c.tok_begin) continue;
+    if (c.score < min_score || c.tok_end <= c.tok_begin) continue;
     bool clash = false;
     for (const Candidate& k : kept) {
       if (c.tok_begin < k.tok_end && k.tok_begin < c.tok_end) {
@@ -148,14 +146,15 @@ void drop_tech_words(const Doc& d, std::vector<Candidate>* cands) {
 
 class PiiRecognizer final : public EntityRecognizer {
  public:
-  explicit PiiRecognizer(std::optional<pii::TaggerModel> model) : model_(std::move(model)) {}
+  PiiRecognizer(std::optional<pii::TaggerModel> model, const PiiOptions& options)
+      : model_(std::move(model)), options_(options) {}
 
   std::string_view task() const override { return "pii"; }
 
   std::vector<Entity> recognize(std::string_view utf8) const override {
     thread_local Doc doc;
     thread_local std::vector<Candidate> cands;
-    doc.build(utf8, pii::kMaxScanBytes);
+    doc.build(utf8, options_.max_scan_bytes);
     cands.clear();
     pii::scan_structured(doc, &cands);
     if (model_) {
@@ -167,7 +166,7 @@ class PiiRecognizer final : public EntityRecognizer {
       }
     }
     trim_punct(doc, &cands);
-    resolve(&cands);
+    resolve(&cands, options_.min_score);
     std::vector<Entity> out;
     out.reserve(cands.size());
     for (const Candidate& c : cands) {
@@ -186,18 +185,25 @@ class PiiRecognizer final : public EntityRecognizer {
 
  private:
   std::optional<pii::TaggerModel> model_;
+  PiiOptions options_;
 };
 
 }  // namespace
 
-EntityRecognizerPtr make_pii_rules_only() { return std::make_unique<PiiRecognizer>(std::nullopt); }
+EntityRecognizerPtr make_pii_rules_only(const PiiOptions& options) {
+  return std::make_unique<PiiRecognizer>(std::nullopt, options);
+}
 
 Result<EntityRecognizerPtr> load_pii_recognizer(const std::string& model_dir) {
+  return load_pii_recognizer(model_dir, PiiOptions{});
+}
+
+Result<EntityRecognizerPtr> load_pii_recognizer(const std::string& model_dir, const PiiOptions& options) {
   std::string dir = model_dir.empty() ? sr::builtin_model_path("pii") : model_dir;
   if (dir.empty()) return fail(ErrorCode::kModelFile, "pii: no built-in models directory found");
   auto model = pii::load_tagger(dir + "/pii_tagger.bin");
   if (!model) return tl::unexpected(model.error());
-  return EntityRecognizerPtr(std::make_unique<PiiRecognizer>(std::move(*model)));
+  return EntityRecognizerPtr(std::make_unique<PiiRecognizer>(std::move(*model), options));
 }
 
 // ---------------------------------------------------------------- data

@@ -20,14 +20,24 @@
 
 namespace sr::signals {
 
+//! Knobs of a recogniser instance (defaults suit the gateway).
+struct PiiOptions {
+  //! Only this many leading bytes of a prompt are scanned (cost bound for
+  //! huge inputs; PII after the cut is not reported). Default 64 KiB.
+  size_t max_scan_bytes = 64 * 1024;
+  //! Entities scoring below this are dropped (0.5 = the recogniser's own cut).
+  float min_score = 0.5f;
+};
+
 //! Loads the pii recogniser from `model_dir` (a directory holding
 //! pii_tagger.bin); "" = the built-in model (`sr::builtin_model_path("pii")`).
 //! Fails with kModelFile when the file is missing, truncated or corrupt.
 Result<EntityRecognizerPtr> load_pii_recognizer(const std::string& model_dir);
+Result<EntityRecognizerPtr> load_pii_recognizer(const std::string& model_dir, const PiiOptions& options);
 
 //! A recogniser with only the rule-based structured detectors (no model file
 //! needed): the fallback when no model is available, and the unit-test baseline.
-EntityRecognizerPtr make_pii_rules_only();
+EntityRecognizerPtr make_pii_rules_only(const PiiOptions& options = {});
 
 //! `semrouter train --task pii --data PATH --out DIR [--seed N] [--epochs N]`.
 //! PATH is a directory laid out like ../shared/data/pii (synth_dataset_v2.json,

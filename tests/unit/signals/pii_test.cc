@@ -158,6 +158,20 @@ TEST_F(PiiRulesTest, HundredKilobytesIsBounded) {
   EXPECT_LT(ms, 500.0);
 }
 
+TEST(PiiOptionsTest, ScanLimitAndMinScore) {
+  std::string text = "first a@example.com then b@example.com";
+  PiiOptions small;
+  small.max_scan_bytes = 20;  // cuts inside the second address
+  auto ents = make_pii_rules_only(small)->recognize(text);
+  ASSERT_EQ(ents.size(), 1u);
+  EXPECT_EQ(ents[0].text, "a@example.com");
+  PiiOptions strict;
+  strict.min_score = 0.99f;  // an unqualified phone number (0.75) is dropped, the e-mail (1.0) kept
+  ents = make_pii_rules_only(strict)->recognize("mail a@example.com or 212-555-0199");
+  ASSERT_EQ(ents.size(), 1u);
+  EXPECT_EQ(ents[0].type, "EMAIL_ADDRESS");
+}
+
 TEST(PiiRedact, ReplacesChosenTypes) {
   auto rec = make_pii_rules_only();
   std::string text = "Zoë’s mail is zoe@example.com and card 4111 1111 1111 1111.";
