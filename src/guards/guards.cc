@@ -47,8 +47,7 @@ bool wanted(const G& g, const signals::Entity& e) {
 Outcome apply(const config::Guards& g, const config::Config& cfg, const parse::ChatRequest& req, std::string_view body,
               decision::SignalProvider& signals, const signals::EntityRecognizer* pii,
               const std::vector<const config::Model*>& candidates) {
-  Outcome o;
-  o.candidates = candidates;
+  Outcome o;  // o.candidates is only filled when the guard reroutes
   if (g.jailbreak == G::JailbreakAction::kBlock) {
     if (const signals::Classification* j = signals.jailbreak()) {
       o.jailbreak_score = j->positive;

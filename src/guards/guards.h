@@ -25,7 +25,7 @@ struct Outcome {
   float jailbreak_score = -1;            //!< P(jailbreak) when computed
   std::vector<std::string> pii_types;    //!< PII types found that triggered the guard
   std::string body;                      //!< kRedact: the body to forward instead
-  std::vector<const config::Model*> candidates;  //!< kReroute / PII filtering: models to try
+  std::vector<const config::Model*> candidates;  //!< kReroute only: the models to try instead
   std::string reason;                    //!< for logs and block messages
 };
 

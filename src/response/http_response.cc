@@ -1,5 +1,6 @@
 #include "response/http_response.h"
 
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 
@@ -34,9 +35,10 @@ std::string_view reason_phrase(int status) {
 
 void append_head(std::string& out, int status, std::string_view content_type, long long content_length,
                  bool keep_alive, const Headers& extra) {
-  char line[64];
-  int n = std::snprintf(line, sizeof line, "HTTP/1.1 %d ", status);
-  out.append(line, static_cast<size_t>(n));
+  char num[24];
+  out += "HTTP/1.1 ";
+  out.append(num, static_cast<size_t>(std::to_chars(num, num + sizeof num, status).ptr - num));
+  out.push_back(' ');
   out += reason_phrase(status);
   out += "\r\n";
   if (!content_type.empty()) {
@@ -45,8 +47,9 @@ void append_head(std::string& out, int status, std::string_view content_type, lo
     out += "\r\n";
   }
   if (content_length >= 0) {
-    n = std::snprintf(line, sizeof line, "content-length: %lld\r\n", content_length);
-    out.append(line, static_cast<size_t>(n));
+    out += "content-length: ";
+    out.append(num, static_cast<size_t>(std::to_chars(num, num + sizeof num, content_length).ptr - num));
+    out += "\r\n";
   } else {
     out += "transfer-encoding: chunked\r\n";
   }

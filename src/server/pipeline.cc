@@ -43,7 +43,7 @@ struct Watch {
 net::awaitable<void> watch_client(ClientConn& c, std::shared_ptr<Watch> w) {
   error_code ec;
   auto mb = c.buffer.prepare(4096);
-  size_t n = co_await c.stream.socket().async_read_some(mb, net::redirect_error(kToken, ec));
+  size_t n = co_await c.socket.async_read_some(mb, net::redirect_error(kToken, ec));
   if (!ec) {
     c.buffer.commit(n);  // a pipelined next request: keep its bytes
   } else if (ec != net::error::operation_aborted) {
@@ -57,7 +57,7 @@ net::awaitable<void> watch_client(ClientConn& c, std::shared_ptr<Watch> w) {
 net::awaitable<void> stop_watch(ClientConn& c, Watch& w) {
   if (w.done) co_return;
   error_code ec;
-  c.stream.socket().cancel(ec);
+  c.socket.cancel(ec);
   co_await w.done_timer.async_wait(net::redirect_error(kToken, ec));
 }
 
@@ -186,6 +186,17 @@ std::vector<net::const_buffer> two_buffers(std::string_view a, std::string_view 
   return v;
 }
 
+std::vector<net::const_buffer> request_buffers(std::string_view head, std::string_view prefix, std::string_view model,
+                                               std::string_view suffix) {
+  std::vector<net::const_buffer> v;
+  v.reserve(4);
+  v.emplace_back(head.data(), head.size());
+  v.emplace_back(prefix.data(), prefix.size());
+  v.emplace_back(model.data(), model.size());
+  v.emplace_back(suffix.data(), suffix.size());
+  return v;
+}
+
 std::array<net::const_buffer, 4> chunk_buffers(std::string_view head, std::string_view size_line, std::string_view data,
                                                bool crlf) {
   std::array<net::const_buffer, 4> a;
@@ -204,8 +215,9 @@ net::awaitable<bool> write_simple(ClientConn& conn, int status, std::string_view
   response::append_head(conn.out, status, content_type, static_cast<long long>(body.size()), keep_alive, extra);
   auto bufs = two_buffers(conn.out, body);
   error_code ec;
-  conn.stream.expires_after(std::chrono::seconds(30));
-  co_await net::async_write(conn.stream, bufs, net::redirect_error(kToken, ec));
+  conn.deadline.arm(std::chrono::seconds(30));  // a client that stops reading is cut off
+  co_await net::async_write(conn.socket, bufs, net::redirect_error(kToken, ec));
+  conn.deadline.disarm();
   co_return !ec;
 }
 
@@ -334,7 +346,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
   net::co_spawn(w.ioc, watch_client(conn, watch), net::detached);
 
   std::vector<AttemptNote> notes;
-  std::string head, model_body;
+  std::string head, model_json;
   const config::Model* answered = nullptr;
   int final_status = 0;
   int64_t overhead_post_us = 0, ttfb_us = 0;
@@ -344,11 +356,12 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
 
   for (const config::Model* m : d.candidates) {
     const ModelRuntime& mr = rt->of(m);
-    // Splice this model's upstream name into the original bytes.
-    model_body.clear();
-    model_body.append(body, 0, tok_begin);
-    parse::append_json_string(model_body, m->upstream_model);
-    model_body.append(body, tok_end, std::string::npos);
+    // Splice this model's upstream name into the original bytes: written as
+    // prefix + new model + suffix, without copying the body.
+    model_json.clear();
+    parse::append_json_string(model_json, m->upstream_model);
+    const std::string_view body_prefix(body.data(), tok_begin), body_suffix(body.data() + tok_end, body.size() - tok_end);
+    const size_t model_body_size = body_prefix.size() + model_json.size() + body_suffix.size();
     int avoid = -1;
     bool next_model = false;
     for (uint32_t attempt = 0; attempt < m->retry.attempts && !next_model; ++attempt) {
@@ -363,7 +376,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
       size_t ei = pick_endpoint(w, mr, avoid);
       const config::Endpoint& ep = m->endpoints[ei];
       const std::string& key = mr.endpoint_keys[ei];
-      build_upstream_head(head, *m, ep, model_body.size(), stream, client_auth);
+      build_upstream_head(head, *m, ep, model_body_size, stream, client_auth);
       const Clock::time_point t_attempt = Clock::now();
 
       upstream::ConnectionPtr up;
@@ -384,7 +397,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
         up = w.pool.take(key);
         bool reused = up != nullptr;
         if (!up) {
-          up = std::make_unique<upstream::Connection>(w.ioc.get_executor(), ep.tls ? mr.tls.get() : nullptr, key);
+          up = std::make_unique<upstream::Connection>(w.ioc.get_executor(), ep.tls ? mr.tls.get() : nullptr, key, w.deadlines);
           upstream::tcp::resolver::results_type addrs;
           watch->up = up.get();
           error_code ec = co_await w.resolver.resolve(ep, addrs);
@@ -396,7 +409,8 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
           }
         }
         watch->up = up.get();
-        error_code ec = co_await up->write(two_buffers(head, model_body), milliseconds(m->timeouts.first_byte_ms));
+        error_code ec = co_await up->write(request_buffers(head, body_prefix, model_json, body_suffix),
+                                           milliseconds(m->timeouts.first_byte_ms));
         if (!ec) ec = co_await up->read_header(*hp, milliseconds(m->timeouts.first_byte_ms));
         if (!ec) break;
         if (reused && !watch->client_gone && (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
@@ -454,7 +468,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
         if (is_sse || (stream && hp->get().chunked())) {
           http::response_parser<http::buffer_body> bp(std::move(*hp));
           std::unique_ptr<char[]> piece(new char[16384]);
-          upstream::SseUsageScanner sse;
+          upstream::SseUsageScanner sse(w.usage);
           // Read the first piece before committing to the client: a stream that
           // dies here can still be retried.
           size_t n = 0;
@@ -495,8 +509,9 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
                                         conn.http10 || data.empty() ? std::string_view() : std::string_view(hex.data(), static_cast<size_t>(hn)),
                                         data, !conn.http10 && !data.empty());
               error_code wec;
-              conn.stream.expires_after(std::chrono::seconds(60));
-              co_await net::async_write(conn.stream, bufs, net::redirect_error(kToken, wec));
+              conn.deadline.arm(std::chrono::seconds(60));
+              co_await net::async_write(conn.socket, bufs, net::redirect_error(kToken, wec));
+              conn.deadline.disarm();
               co_return !wec;
             };
             client_ok = co_await write_piece(std::string_view(piece.get(), n), true);
@@ -529,7 +544,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
             }
             if (client_ok && !conn.http10) {
               error_code wec;
-              co_await net::async_write(conn.stream, net::buffer(response::kLastChunk.data(), response::kLastChunk.size()),
+              co_await net::async_write(conn.socket, net::buffer(response::kLastChunk.data(), response::kLastChunk.size()),
                                         net::redirect_error(kToken, wec));
               client_ok = !wec;
             }
@@ -541,7 +556,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
           }
         } else {
           http::response_parser<http::string_body> sp(std::move(*hp));
-          sp.body_limit(srv.max_response_bytes());
+          sp.body_limit(rt->config->server.max_response_bytes);
           error_code ec = co_await up->read_all(sp, milliseconds(m->timeouts.first_byte_ms));
           if (ec) {
             outcome = watch->client_gone ? Outcome::kClientGone
@@ -551,7 +566,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
           } else {
             const Clock::time_point t_body = Clock::now();
             std::string& rbody = sp.get().body();
-            if (status < 300) usage = upstream::usage_from_json(rbody);
+            if (status < 300) usage = w.usage.parse(rbody);
             co_await stop_watch(conn, *watch);
             if (watch->client_gone) {
               client_ok = false;

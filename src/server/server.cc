@@ -186,40 +186,31 @@ net::awaitable<void> handle_session(Worker& w, tcp::socket sock) {
   Server& srv = w.server;
   if (!srv.try_open_connection()) {
     // Over the connection limit: say so and close, rather than leave it hanging.
-    ClientConn conn(std::move(sock));
+    ClientConn conn(std::move(sock), w.deadlines);
     co_await write_error(conn, ErrorCode::kOverloaded, "too many open connections", false);
     error_code ec;
-    conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    conn.socket.shutdown(tcp::socket::shutdown_send, ec);
     co_return;
   }
-  ClientConn conn(std::move(sock));
+  ClientConn conn(std::move(sock), w.deadlines);
   error_code ec;
-  conn.stream.socket().set_option(tcp::no_delay(true), ec);
+  conn.socket.set_option(tcp::no_delay(true), ec);
   bool first = true;
   for (;;) {
-    RuntimePtr rt = srv.runtime();
+    RuntimePtr rt = srv.runtime_for(w);
     const config::Server& sc = rt->config->server;
     http::request_parser<http::string_body> p;
     p.header_limit(sc.max_header_bytes);
     p.body_limit(sc.max_body_bytes);
-    // Deadlines cancel the read instead of closing the socket (as tcp_stream's
-    // expiry would), so a slow client can still be told 408 before we close.
+    // Deadlines cancel the read instead of closing the socket, so a slow client
+    // can still be told 408 before we close.
     bool timed_out = false;
     auto read_until = [&](bool header_only, uint32_t ms) -> net::awaitable<void> {
-      auto fired = std::make_shared<bool>(false);
-      net::steady_timer deadline(w.ioc, std::chrono::milliseconds(ms));
-      deadline.async_wait([fired, &sock = conn.stream.socket()](const error_code& e) {
-        if (!e) {
-          *fired = true;
-          error_code ignore;
-          sock.cancel(ignore);
-        }
-      });
-      conn.stream.expires_never();
-      if (header_only) co_await http::async_read_header(conn.stream, conn.buffer, p, net::redirect_error(kToken, ec));
-      else co_await http::async_read(conn.stream, conn.buffer, p, net::redirect_error(kToken, ec));
-      deadline.cancel();
-      timed_out = *fired;
+      conn.deadline.arm(std::chrono::milliseconds(ms));
+      if (header_only) co_await http::async_read_header(conn.socket, conn.buffer, p, net::redirect_error(kToken, ec));
+      else co_await http::async_read(conn.socket, conn.buffer, p, net::redirect_error(kToken, ec));
+      conn.deadline.disarm();
+      timed_out = ec && conn.deadline.fired();
     };
     const bool idle_wait = !first && conn.buffer.size() == 0;
     co_await read_until(true, idle_wait ? sc.keepalive_timeout_ms : sc.request_timeout_ms);
@@ -250,8 +241,9 @@ net::awaitable<void> handle_session(Worker& w, tcp::socket sock) {
     }
     if (p.get()[http::field::expect] == "100-continue") {
       static constexpr std::string_view k100 = "HTTP/1.1 100 Continue\r\n\r\n";
-      conn.stream.expires_after(std::chrono::seconds(10));
-      co_await net::async_write(conn.stream, net::buffer(k100.data(), k100.size()), net::redirect_error(kToken, ec));
+      conn.deadline.arm(std::chrono::seconds(10));
+      co_await net::async_write(conn.socket, net::buffer(k100.data(), k100.size()), net::redirect_error(kToken, ec));
+      conn.deadline.disarm();
       if (ec) break;
     }
     co_await read_until(false, sc.request_timeout_ms);
@@ -274,7 +266,6 @@ net::awaitable<void> handle_session(Worker& w, tcp::socket sock) {
       break;
     }
     const Clock::time_point t_start = Clock::now();
-    conn.stream.expires_never();
     auto& req = p.get();
     conn.http10 = req.version() < 11;
     std::string_view path = path_of(req.target());
@@ -294,8 +285,8 @@ net::awaitable<void> handle_session(Worker& w, tcp::socket sock) {
     }
     if (!keep) break;
   }
-  conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  conn.stream.close();
+  conn.socket.shutdown(tcp::socket::shutdown_send, ec);
+  conn.socket.close(ec);
   srv.close_connection();
 }
 
@@ -304,14 +295,11 @@ net::awaitable<void> probe_loop(Server& srv, Worker& w) {
     RuntimePtr rt = srv.runtime();
     for (const auto& m : rt->config->models) {
       for (const auto& ep : m.endpoints) {
-        upstream::Connection c(w.ioc.get_executor(), nullptr, "probe");
+        upstream::Connection c(w.ioc.get_executor(), nullptr, "probe", w.deadlines);
         upstream::tcp::resolver::results_type addrs;
         error_code ec = co_await w.resolver.resolve(ep, addrs);
-        if (!ec) {
-          // TCP reachability is the readiness signal; no request is sent (no tokens billed).
-          c.tcp().expires_after(std::chrono::seconds(1));
-          co_await c.tcp().async_connect(addrs, net::redirect_error(kToken, ec));
-        }
+        // TCP reachability is the readiness signal; no request is sent (no tokens billed).
+        if (!ec) ec = co_await c.connect(addrs, ep, false, std::chrono::seconds(1));
         c.close();
         srv.registry().gauge(metrics::Family::backend_up, {m.name, ep.url}).set(ec ? 0 : 1);
         srv.probe_result_for_loop(m.name, ep.url, !ec);
@@ -370,6 +358,17 @@ Result<uint16_t> Server::start(RuntimePtr rt) {
   port_ = port;
   for (auto& w : workers_) {
     net::co_spawn(w->ioc, accept_loop(*w), net::detached);
+    // The deadline sweep: every 20 ms, cancel sockets whose operation deadline passed.
+    net::co_spawn(w->ioc, [&wr = *w]() -> net::awaitable<void> {
+      net::steady_timer t(wr.ioc);
+      for (;;) {
+        t.expires_after(std::chrono::milliseconds(20));
+        error_code e;
+        co_await t.async_wait(net::redirect_error(kToken, e));
+        if (e) co_return;
+        wr.deadlines.sweep(Clock::now());
+      }
+    }, net::detached);
     // Periodic pool clean-up, so idle upstream sockets do not pile up.
     net::co_spawn(w->ioc, [&wr = *w]() -> net::awaitable<void> {
       for (;;) {
@@ -392,8 +391,18 @@ Result<uint16_t> Server::start(RuntimePtr rt) {
   return port_;
 }
 
+const RuntimePtr& Server::runtime_for(Worker& w) const {
+  uint64_t v = runtime_version_.load(std::memory_order_acquire);
+  if (v != w.runtime_seen || !w.runtime) {
+    w.runtime = runtime();
+    w.runtime_seen = v;
+  }
+  return w.runtime;
+}
+
 void Server::set_runtime(RuntimePtr rt) {
   std::atomic_store(&runtime_, std::move(rt));
+  runtime_version_.fetch_add(1, std::memory_order_acq_rel);
   // Forget health entries of models that no longer exist; the prober refills the rest.
   RuntimePtr cur = runtime();
   std::lock_guard<std::mutex> lock(health_mu_);

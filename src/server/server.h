@@ -33,6 +33,9 @@ class Server {
   //! Swaps in a new runtime (reload). Listen address and worker count stay as started.
   void set_runtime(RuntimePtr rt);
   RuntimePtr runtime() const { return std::atomic_load(&runtime_); }
+  //! The current runtime for a worker: a plain copy of its cached pointer unless
+  //! a reload happened (then one locked load), so the hot path takes no lock.
+  const RuntimePtr& runtime_for(Worker& w) const;
 
   //! Stops accepting; responses from now on carry `connection: close`.
   void begin_drain();
@@ -43,7 +46,6 @@ class Server {
 
   uint16_t port() const { return port_; }
   bool draining() const { return draining_.load(std::memory_order_relaxed); }
-  uint64_t max_response_bytes() const { return runtime()->config->server.max_response_bytes; }
   AccessLog& access_log() { return *log_; }
   metrics::Registry& registry() { return registry_; }
 
@@ -72,6 +74,7 @@ class Server {
   std::shared_ptr<const Runtime> runtime_;  // accessed with std::atomic_load/store
   std::vector<std::unique_ptr<Worker>> workers_;
   uint16_t port_ = 0;
+  std::atomic<uint64_t> runtime_version_{0};  // bumped on every set_runtime
   std::atomic<bool> draining_{false};
   std::atomic<bool> stopped_{false};
   std::atomic<int64_t> in_flight_{0};

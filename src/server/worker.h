@@ -19,6 +19,8 @@
 #include "parse/chat_request.h"
 #include "server/runtime.h"
 #include "upstream/connection.h"
+#include "upstream/deadline.h"
+#include "upstream/usage.h"
 
 namespace sr::server {
 
@@ -32,24 +34,30 @@ class AccessLog;
 
 struct Worker {
   explicit Worker(int id_, Server& server_)
-      : id(id_), server(server_), ioc(1), pool(), resolver(ioc.get_executor()), rng(0x5eed0000u + static_cast<uint32_t>(id_)) {}
+      : id(id_), server(server_), ioc(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO), deadlines(), pool(), resolver(ioc.get_executor()), rng(0x5eed0000u + static_cast<uint32_t>(id_)) {}
 
   int id;
   Server& server;
   net::io_context ioc;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::thread thread;
+  upstream::Deadlines deadlines;  // declared before everything holding an entry
   upstream::Pool pool;
   upstream::Resolver resolver;
   parse::RequestParser json;
   std::minstd_rand rng;
   parse::ChatRequest chat;  // reused: parse is synchronous, copied out before any await
+  upstream::UsageParser usage;
+  // The runtime as this worker last saw it; refreshed when the server's generation moves.
+  RuntimePtr runtime;
+  uint64_t runtime_seen = 0;
 };
 
 //! One client connection as the pipeline sees it.
 struct ClientConn {
-  explicit ClientConn(tcp::socket s) : stream(std::move(s)) {}
-  beast::tcp_stream stream;
+  ClientConn(tcp::socket s, upstream::Deadlines& deadlines) : socket(std::move(s)) { deadlines.add(deadline, socket); }
+  tcp::socket socket;
+  upstream::Deadlines::Entry deadline;  //!< read/write deadline, enforced by the worker's sweep
   beast::flat_buffer buffer;
   std::string out;      //!< reusable response buffer
   bool http10 = false;  //!< HTTP/1.0 client: no chunked encoding

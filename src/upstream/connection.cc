@@ -17,74 +17,86 @@ std::string endpoint_key(const config::Endpoint& ep) {
   return std::string(ep.tls ? "https://" : "http://") + ep.host + ":" + ep.port;
 }
 
-Connection::Connection(net::any_io_executor ex, net::ssl::context* tls_ctx, std::string key)
+Connection::Connection(net::any_io_executor ex, net::ssl::context* tls_ctx, std::string key, Deadlines& deadlines)
     : key_(std::move(key)), tcp_(ex) {
-  if (tls_ctx) ssl_ = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ex, *tls_ctx);
+  if (tls_ctx) ssl_ = std::make_unique<beast::ssl_stream<tcp::socket>>(ex, *tls_ctx);
+  deadlines.add(deadline_, socket());
+}
+
+error_code Connection::finish(error_code ec) {
+  deadline_.disarm();
+  if (ec && deadline_.fired()) return beast::error::timeout;
+  return ec;
 }
 
 net::awaitable<error_code> Connection::connect(const tcp::resolver::results_type& addrs, const config::Endpoint& ep,
                                                bool verify, std::chrono::milliseconds timeout) {
   error_code ec;
-  beast::tcp_stream& s = tcp();
-  s.expires_after(timeout);
-  co_await s.async_connect(addrs, net::redirect_error(kToken, ec));
+  tcp::socket& s = socket();
+  deadline_.arm(timeout);
+  co_await net::async_connect(s, addrs, net::redirect_error(kToken, ec));
+  ec = finish(ec);
   if (ec) co_return ec;
-  s.socket().set_option(tcp::no_delay(true), ec);
+  s.set_option(tcp::no_delay(true), ec);
   ec = {};
   if (ssl_) {
     // SNI, so virtual-hosted APIs present the right certificate.
     if (!SSL_set_tlsext_host_name(ssl_->native_handle(), ep.host.c_str()))
       co_return error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
     if (verify) ssl_->set_verify_callback(net::ssl::host_name_verification(ep.host));
-    s.expires_after(timeout);
+    deadline_.arm(timeout);
     co_await ssl_->async_handshake(net::ssl::stream_base::client, net::redirect_error(kToken, ec));
+    ec = finish(ec);
   }
   co_return ec;
 }
 
 net::awaitable<error_code> Connection::write(std::vector<net::const_buffer> bufs, std::chrono::milliseconds timeout) {
   error_code ec;
-  tcp().expires_after(timeout);
+  deadline_.arm(timeout);
   if (ssl_) co_await net::async_write(*ssl_, bufs, net::redirect_error(kToken, ec));
   else co_await net::async_write(tcp_, bufs, net::redirect_error(kToken, ec));
-  co_return ec;
+  co_return finish(ec);
 }
 
 net::awaitable<error_code> Connection::read_header(http::response_parser<http::empty_body>& p,
                                                    std::chrono::milliseconds timeout) {
   error_code ec;
-  tcp().expires_after(timeout);
+  deadline_.arm(timeout);
   if (ssl_) co_await http::async_read_header(*ssl_, buffer_, p, net::redirect_error(kToken, ec));
   else co_await http::async_read_header(tcp_, buffer_, p, net::redirect_error(kToken, ec));
-  co_return ec;
+  co_return finish(ec);
 }
 
 net::awaitable<error_code> Connection::read_some(http::response_parser<http::buffer_body>& p,
                                                  std::chrono::milliseconds timeout) {
   error_code ec;
-  tcp().expires_after(timeout);
+  deadline_.arm(timeout);
   if (ssl_) co_await http::async_read_some(*ssl_, buffer_, p, net::redirect_error(kToken, ec));
   else co_await http::async_read_some(tcp_, buffer_, p, net::redirect_error(kToken, ec));
   if (ec == http::error::need_buffer) ec = {};
-  co_return ec;
+  co_return finish(ec);
 }
 
 net::awaitable<error_code> Connection::read_all(http::response_parser<http::string_body>& p,
                                                 std::chrono::milliseconds timeout) {
   error_code ec;
-  tcp().expires_after(timeout);
+  deadline_.arm(timeout);
   if (ssl_) co_await http::async_read(*ssl_, buffer_, p, net::redirect_error(kToken, ec));
   else co_await http::async_read(tcp_, buffer_, p, net::redirect_error(kToken, ec));
-  co_return ec;
+  co_return finish(ec);
 }
 
 void Connection::close() {
   error_code ec;
-  tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
-  tcp().close();
+  socket().shutdown(tcp::socket::shutdown_both, ec);
+  socket().close(ec);
 }
 
-void Connection::cancel() { tcp().cancel(); }
+void Connection::cancel() {
+  error_code ec;
+  socket().cancel(ec);
+}
 
 ConnectionPtr Pool::take(const std::string& key) {
   auto it = idle_.find(key);
@@ -93,17 +105,16 @@ ConnectionPtr Pool::take(const std::string& key) {
   while (!it->second.empty()) {
     ConnectionPtr c = std::move(it->second.back());
     it->second.pop_back();
-    if (now - c->idle_since < max_idle_ && c->tcp().socket().is_open()) return c;
+    if (now - c->idle_since < max_idle_ && c->socket().is_open()) return c;
   }
   return nullptr;
 }
 
 void Pool::put(ConnectionPtr c) {
-  if (!c || !c->tcp().socket().is_open()) return;
+  if (!c || !c->socket().is_open()) return;
   auto& v = idle_[c->key()];
   if (v.size() >= max_idle_per_key_) return;  // dropping closes it
   c->idle_since = Clock::now();
-  c->tcp().expires_never();
   v.push_back(std::move(c));
 }
 

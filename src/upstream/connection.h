@@ -19,6 +19,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include "config/config.h"
+#include "upstream/deadline.h"
 
 namespace sr::upstream {
 
@@ -34,12 +35,15 @@ std::string endpoint_key(const config::Endpoint& ep);
 
 class Connection {
  public:
-  //! `tls_ctx` non-null makes this a TLS connection.
-  Connection(net::any_io_executor ex, net::ssl::context* tls_ctx, std::string key);
+  //! `tls_ctx` non-null makes this a TLS connection. Timeouts are enforced
+  //! through `deadlines` (the worker's sweep), which must outlive the connection.
+  Connection(net::any_io_executor ex, net::ssl::context* tls_ctx, std::string key, Deadlines& deadlines);
 
   bool tls() const { return ssl_ != nullptr; }
   const std::string& key() const { return key_; }
-  beast::tcp_stream& tcp() { return ssl_ ? beast::get_lowest_layer(*ssl_) : tcp_; }
+  tcp::socket& socket() { return ssl_ ? ssl_->next_layer() : tcp_; }
+  //! True if the last failed operation failed because its deadline passed.
+  bool timed_out() const { return deadline_.fired(); }
   beast::flat_buffer& buffer() { return buffer_; }
 
   //! TCP connect (+ TLS handshake with SNI and host-name verification).
@@ -65,10 +69,14 @@ class Connection {
   uint32_t uses = 0;
 
  private:
+  // Maps a deadline cancellation to beast::error::timeout, so callers see one error.
+  error_code finish(error_code ec);
+
   std::string key_;
-  beast::tcp_stream tcp_;
-  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> ssl_;
+  tcp::socket tcp_;
+  std::unique_ptr<beast::ssl_stream<tcp::socket>> ssl_;
   beast::flat_buffer buffer_;
+  Deadlines::Entry deadline_;
 };
 using ConnectionPtr = std::unique_ptr<Connection>;
 

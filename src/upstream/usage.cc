@@ -4,13 +4,24 @@
 
 namespace sr::upstream {
 
+struct UsageParser::Impl {
+  simdjson::dom::parser parser;
+};
+
+UsageParser::UsageParser() : impl_(std::make_unique<Impl>()) {}
+UsageParser::~UsageParser() = default;
+
 Usage usage_from_json(std::string_view body) {
+  UsageParser p;
+  return p.parse(body);
+}
+
+Usage UsageParser::parse(std::string_view body) {
   Usage u;
   // Cheap pre-check: most chunks of a stream carry no usage.
   if (body.find("\"usage\"") == std::string_view::npos) return u;
-  simdjson::dom::parser parser;
   simdjson::dom::element doc;
-  if (parser.parse(body.data(), body.size()).get(doc)) return u;
+  if (impl_->parser.parse(body.data(), body.size()).get(doc)) return u;
   simdjson::dom::object usage;
   if (doc["usage"].get_object().get(usage)) return u;
   int64_t v;
@@ -48,7 +59,7 @@ void SseUsageScanner::line(std::string_view l) {
     done_ = true;
     return;
   }
-  Usage u = usage_from_json(l);
+  Usage u = parser_.parse(l);
   if (u.found()) usage_ = u;
 }
 

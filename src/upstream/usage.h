@@ -3,6 +3,7 @@
 // body, or of the SSE chunk that carries it when streaming. The SSE scanner is
 // fed the relayed bytes as they pass and keeps only a partial line between calls.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -14,13 +15,29 @@ struct Usage {
   bool found() const { return prompt_tokens >= 0 || completion_tokens >= 0; }
 };
 
-//! Reads "usage" from a chat.completion JSON body. Returns an empty Usage when absent or malformed.
+//! A reusable JSON parser for usage objects (one per worker: keeps its buffers).
+class UsageParser {
+ public:
+  UsageParser();
+  ~UsageParser();
+  UsageParser(const UsageParser&) = delete;
+  UsageParser& operator=(const UsageParser&) = delete;
+  //! Reads "usage" from a chat.completion(.chunk) JSON body. Empty when absent or malformed.
+  Usage parse(std::string_view body);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+//! One-off form of UsageParser::parse (allocates a parser; tests and tools).
 Usage usage_from_json(std::string_view body);
 
 //! Incremental SSE reader: finds `data:` lines whose JSON carries a usage
 //! object, and notes whether `data: [DONE]` was seen.
 class SseUsageScanner {
  public:
+  explicit SseUsageScanner(UsageParser& parser) : parser_(parser) {}
   void feed(std::string_view bytes);
   const Usage& usage() const { return usage_; }
   bool done() const { return done_; }
@@ -28,6 +45,7 @@ class SseUsageScanner {
 
  private:
   void line(std::string_view l);
+  UsageParser& parser_;
   std::string partial_;
   Usage usage_;
   bool done_ = false;

@@ -21,7 +21,8 @@ TEST(Usage, SseScannerAcrossArbitrarySplits) {
       "data: [DONE]\n\n";
   // Every split point must give the same answer: chunks arrive as TCP delivers them.
   for (size_t cut = 0; cut <= stream.size(); ++cut) {
-    SseUsageScanner s;
+    UsageParser p;
+    SseUsageScanner s(p);
     s.feed(std::string_view(stream).substr(0, cut));
     s.feed(std::string_view(stream).substr(cut));
     EXPECT_EQ(s.usage().prompt_tokens, 7) << cut;
@@ -32,7 +33,8 @@ TEST(Usage, SseScannerAcrossArbitrarySplits) {
 }
 
 TEST(Usage, SseWithoutUsageOrDone) {
-  SseUsageScanner s;
+  UsageParser p;
+  SseUsageScanner s(p);
   s.feed(": comment\nevent: x\ndata: {\"a\":1}\n\n");
   EXPECT_FALSE(s.usage().found());
   EXPECT_FALSE(s.done());
