@@ -555,6 +555,8 @@ class Scanner {
       }
     }
     if (cur > 0) ++groups, max_group = std::max(max_group, cur), min_group = std::min(min_group, cur);
+    // "300.5849", "1,234.56": two groups split by one dot are a decimal number.
+    if (groups == 2 && !plus && !paren && s.find('.') != std::string_view::npos) return 0.0f;
     if (plus && digits >= 8) return 0.75f;
     // North American (ddd) ddd-dddd / ddd-ddd-dddd.
     if (digits == 10 && groups == 3 && min_group >= 3 && max_group == 4) return 0.75f;

@@ -92,6 +92,9 @@ TEST_F(PiiRulesTest, ContextDecidesBareNumbers) {
   // 9 bare digits: SSN only with "ssn"/"social security" near.
   EXPECT_NE(find(rec_->recognize("my social security number is 536221234"), "US_SSN"), nullptr);
   EXPECT_EQ(find(rec_->recognize("order number 536221234 shipped"), "US_SSN"), nullptr);
+  // Decimal numbers are not phone numbers, even next to "number".
+  EXPECT_EQ(find(rec_->recognize("the number is 300.5849 exactly"), "PHONE_NUMBER"), nullptr);
+  EXPECT_NE(find(rec_->recognize("call 212.555.0199"), "PHONE_NUMBER"), nullptr);
   // A bare year is a date only after a preposition such as "in".
   EXPECT_NE(find(rec_->recognize("founded in 1977"), "DATE_TIME"), nullptr);
   EXPECT_EQ(find(rec_->recognize("I scored 1977 points"), "DATE_TIME"), nullptr);
