@@ -440,6 +440,8 @@ class Scanner {
       while (num.e > num.b && d_.toks[num.e - 1].kind == TokenKind::kPunct && !is_punct(d_, num.e - 1, ')')) --num.e;
       if (num.e <= num.b || numeric_digits(num) <= 0) break;
       if (k > ci && d_.toks[num.b].nl_before) break;
+      // A later chunk must start with its number ('"2021' is a new quoted item).
+      if (k > ci && num.b != chunks_[k].b) break;
       int digits = numeric_digits(num);
       if (total + digits > 19) break;
       total += digits;
@@ -564,7 +566,12 @@ class Scanner {
     // International prefix "00..." with groups.
     if (digits >= 10 && s[0] == '0' && s.size() > 1 && s[1] == '0' && groups >= 3) return 0.65f;
     if (paren && groups >= 2) return 0.65f;
-    if (groups >= 2 && max_group <= 5 && min_group >= 2 && digits >= 7 && digits <= 12) return 0.5f;
+    // Grouped digits; space-separated pairs ("12 15 18 20") are more often a
+    // list of numbers, so those need a context word.
+    bool only_spaces = s.find_first_of("-.()/") == std::string_view::npos;
+    if (groups >= 2 && max_group <= 5 && min_group >= 2 && digits >= 7 && digits <= 12) {
+      return (only_spaces && max_group < 3) ? 0.3f : 0.5f;
+    }
     // Weaker shapes need a context word ("phone", "call", "office", "fax", ...).
     if (groups >= 2 && max_group <= 8 && digits >= 7 && digits <= 13) return 0.3f;
     if (groups >= 2 && min_group >= 2 && digits == 6) return 0.25f;

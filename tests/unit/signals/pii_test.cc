@@ -95,6 +95,8 @@ TEST_F(PiiRulesTest, ContextDecidesBareNumbers) {
   // Decimal numbers are not phone numbers, even next to "number".
   EXPECT_EQ(find(rec_->recognize("the number is 300.5849 exactly"), "PHONE_NUMBER"), nullptr);
   EXPECT_NE(find(rec_->recognize("call 212.555.0199"), "PHONE_NUMBER"), nullptr);
+  EXPECT_EQ(find(rec_->recognize("pick from 12 15 18 20 and 22"), "PHONE_NUMBER"), nullptr);
+  EXPECT_EQ(find(rec_->recognize("[27.75, \"2021-01-01\"]"), "PHONE_NUMBER"), nullptr);
   // A bare year is a date only after a preposition such as "in".
   EXPECT_NE(find(rec_->recognize("founded in 1977"), "DATE_TIME"), nullptr);
   EXPECT_EQ(find(rec_->recognize("I scored 1977 points"), "DATE_TIME"), nullptr);
