@@ -67,7 +67,7 @@ TEST_F(BuiltinDomainTest, ObviousPrompts) {
 
 TEST_F(BuiltinDomainTest, NaturalPromptsSetStaysAboveFloor) {
   // tests/data/domain/natural_prompts.jsonl: 112 hand-written chat prompts.
-  // Regression floor (measured 0.73 when the model was committed).
+  // Regression floor (measured 0.795 when the model was committed).
   std::ifstream in(std::string(SEMROUTER_SOURCE_DIR) + "/tests/data/domain/natural_prompts.jsonl");
   ASSERT_TRUE(in.good());
   int n = 0, ok = 0;
@@ -80,7 +80,7 @@ TEST_F(BuiltinDomainTest, NaturalPromptsSetStaysAboveFloor) {
     ok += clf_->classify(text).label == want;
   }
   EXPECT_EQ(n, 112);
-  EXPECT_GE(static_cast<double>(ok) / n, 0.68);
+  EXPECT_GE(static_cast<double>(ok) / n, 0.75);
 }
 
 TEST_F(BuiltinDomainTest, HostileInputIsHarmless) {
