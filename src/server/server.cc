@@ -202,25 +202,37 @@ net::awaitable<void> handle_session(Worker& w, tcp::socket sock) {
     http::request_parser<http::string_body> p;
     p.header_limit(sc.max_header_bytes);
     p.body_limit(sc.max_body_bytes);
-    // Deadlines cancel the read instead of closing the socket, so a slow client
-    // can still be told 408 before we close.
-    bool timed_out = false;
-    auto read_until = [&](bool header_only, uint32_t ms) -> net::awaitable<void> {
-      conn.deadline.arm(std::chrono::milliseconds(ms));
-      if (header_only) co_await http::async_read_header(conn.socket, conn.buffer, p, net::redirect_error(kToken, ec));
-      else co_await http::async_read(conn.socket, conn.buffer, p, net::redirect_error(kToken, ec));
-      conn.deadline.disarm();
-      timed_out = ec && conn.deadline.fired();
-    };
+    // One read loop for head and body (one composed op per arriving segment, so a
+    // small request costs a single read). Deadlines cancel the read instead of
+    // closing the socket, so a slow client can still be told 408.
     const bool idle_wait = !first && conn.buffer.size() == 0;
-    co_await read_until(true, idle_wait ? sc.keepalive_timeout_ms : sc.request_timeout_ms);
     first = false;
+    conn.deadline.arm(std::chrono::milliseconds(idle_wait ? sc.keepalive_timeout_ms : sc.request_timeout_ms));
+    bool head_seen = false;
+    ec = {};
+    while (!p.is_done()) {
+      co_await http::async_read_some(conn.socket, conn.buffer, p, net::redirect_error(kToken, ec));
+      if (ec) break;
+      if (!head_seen && p.is_header_done()) {
+        head_seen = true;
+        conn.deadline.arm(std::chrono::milliseconds(sc.request_timeout_ms));
+        if (!p.is_done() && p.get()[http::field::expect] == "100-continue") {
+          static constexpr std::string_view k100 = "HTTP/1.1 100 Continue\r\n\r\n";
+          co_await net::async_write(conn.socket, net::buffer(k100.data(), k100.size()), net::redirect_error(kToken, ec));
+          if (ec) break;
+        }
+      }
+    }
+    conn.deadline.disarm();
+    const bool timed_out = ec && conn.deadline.fired();
     if (ec) {
       if (timed_out && (!idle_wait || p.got_some())) {
         srv.count_error(ErrorCode::kRequestTimeout);
         srv.count_response("other", 408);
         co_await write_error(conn, ErrorCode::kRequestTimeout,
-                             "request headers not received within " + std::to_string(sc.request_timeout_ms) + "ms", false);
+                             std::string(head_seen ? "request body" : "request headers") + " not received within " +
+                                 std::to_string(sc.request_timeout_ms) + "ms",
+                             false);
       } else if (ec == http::error::header_limit) {
         srv.count_error(ErrorCode::kHeaderTooLarge);
         srv.count_response("other", 431);
@@ -232,33 +244,8 @@ net::awaitable<void> handle_session(Worker& w, tcp::socket sock) {
         co_await write_error(conn, ErrorCode::kBodyTooLarge,
                              "request body exceeds " + std::to_string(sc.max_body_bytes) + " bytes", false);
       } else if (!timed_out && ec != http::error::end_of_stream && ec != net::error::eof &&
-                 ec != net::error::connection_reset && ec != net::error::operation_aborted && p.got_some()) {
-        srv.count_error(ErrorCode::kBadRequestSchema);
-        srv.count_response("other", 400);
-        co_await write_error(conn, ErrorCode::kBadRequestSchema, "malformed HTTP request: " + ec.message(), false);
-      }
-      break;
-    }
-    if (p.get()[http::field::expect] == "100-continue") {
-      static constexpr std::string_view k100 = "HTTP/1.1 100 Continue\r\n\r\n";
-      conn.deadline.arm(std::chrono::seconds(10));
-      co_await net::async_write(conn.socket, net::buffer(k100.data(), k100.size()), net::redirect_error(kToken, ec));
-      conn.deadline.disarm();
-      if (ec) break;
-    }
-    co_await read_until(false, sc.request_timeout_ms);
-    if (ec) {
-      if (timed_out) {
-        srv.count_error(ErrorCode::kRequestTimeout);
-        srv.count_response("other", 408);
-        co_await write_error(conn, ErrorCode::kRequestTimeout,
-                             "request body not received within " + std::to_string(sc.request_timeout_ms) + "ms", false);
-      } else if (ec == http::error::body_limit) {
-        srv.count_error(ErrorCode::kBodyTooLarge);
-        srv.count_response("other", 413);
-        co_await write_error(conn, ErrorCode::kBodyTooLarge,
-                             "request body exceeds " + std::to_string(sc.max_body_bytes) + " bytes", false);
-      } else if (ec != http::error::end_of_stream && ec != net::error::eof && ec != net::error::connection_reset) {
+                 ec != net::error::connection_reset && ec != net::error::operation_aborted &&
+                 ec != http::error::partial_message && p.got_some()) {
         srv.count_error(ErrorCode::kBadRequestSchema);
         srv.count_response("other", 400);
         co_await write_error(conn, ErrorCode::kBadRequestSchema, "malformed HTTP request: " + ec.message(), false);

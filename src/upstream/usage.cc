@@ -16,10 +16,57 @@ Usage usage_from_json(std::string_view body) {
   return p.parse(body);
 }
 
+namespace {
+
+// Reads the integer after `"key"` + optional spaces + ':' in `obj`; -1 if absent.
+int64_t int_field(std::string_view obj, std::string_view key) {
+  size_t k = obj.find(key);
+  if (k == std::string_view::npos) return -1;
+  size_t i = k + key.size();
+  while (i < obj.size() && (obj[i] == ' ' || obj[i] == '\t' || obj[i] == '\n' || obj[i] == '\r')) ++i;
+  if (i >= obj.size() || obj[i] != ':') return -1;
+  ++i;
+  while (i < obj.size() && (obj[i] == ' ' || obj[i] == '\t' || obj[i] == '\n' || obj[i] == '\r')) ++i;
+  int64_t v = 0;
+  size_t start = i;
+  while (i < obj.size() && obj[i] >= '0' && obj[i] <= '9' && i - start < 18) v = v * 10 + (obj[i++] - '0');
+  return i == start ? -1 : v;
+}
+
+}  // namespace
+
 Usage UsageParser::parse(std::string_view body) {
   Usage u;
-  // Cheap pre-check: most chunks of a stream carry no usage.
-  if (body.find("\"usage\"") == std::string_view::npos) return u;
+  // Most chunks of a stream carry no usage.
+  size_t at = body.rfind("\"usage\"");
+  if (at == std::string_view::npos) return u;
+  // Fast path: the last "usage" key is outside any string (an unescaped quote
+  // before it) and its object is flat: read the two integers directly instead
+  // of parsing the whole answer. Anything unusual takes the full parse.
+  if (at > 0 && body[at - 1] != '\\') {
+    size_t colon = body.find_first_not_of(" \t\r\n", at + 7);
+    size_t open = colon != std::string_view::npos && body[colon] == ':' ? body.find_first_not_of(" \t\r\n", colon + 1)
+                                                                        : std::string_view::npos;
+    size_t close = std::string_view::npos;
+    if (open != std::string_view::npos && body[open] == '{') {
+      // Match braces; a usage object holds only numbers and nested detail objects.
+      int depth = 0;
+      for (size_t i = open; i < body.size(); ++i) {
+        if (body[i] == '{') ++depth;
+        else if (body[i] == '}' && --depth == 0) { close = i; break; }
+      }
+    }
+    if (close != std::string_view::npos) {
+      std::string_view obj = body.substr(open, close - open + 1);
+      {
+        u.prompt_tokens = int_field(obj, "\"prompt_tokens\"");
+        u.completion_tokens = int_field(obj, "\"completion_tokens\"");
+        if (u.found()) return u;
+      }
+    }
+    // `"usage": null` and other shapes: fall through.
+  }
+  u = Usage{};
   simdjson::dom::element doc;
   if (impl_->parser.parse(body.data(), body.size()).get(doc)) return u;
   simdjson::dom::object usage;

@@ -10,6 +10,13 @@ TEST(Usage, FromJsonBody) {
   EXPECT_EQ(u.prompt_tokens, 12);
   EXPECT_EQ(u.completion_tokens, 34);
   EXPECT_FALSE(usage_from_json(R"({"id":"x"})").found());
+  // OpenAI's nested details, spaces, and "usage" quoted inside the content.
+  auto d = usage_from_json(R"({"choices":[{"message":{"content":"the \"usage\": {\"prompt_tokens\": 99}"}}],"usage" : { "prompt_tokens" : 5, "completion_tokens": 6, "prompt_tokens_details": {"cached_tokens": 2}, "completion_tokens_details": {"reasoning_tokens": 1}}})");
+  EXPECT_EQ(d.prompt_tokens, 5);
+  EXPECT_EQ(d.completion_tokens, 6);
+  auto c = usage_from_json(R"({"usage":{"completion_tokens":7,"prompt_tokens":3},"choices":[{"message":{"content":"x \"usage\" y"}}]})");
+  EXPECT_EQ(c.prompt_tokens, 3);  // the last "usage" is inside a string: full parse
+  EXPECT_EQ(c.completion_tokens, 7);
   EXPECT_FALSE(usage_from_json(R"({"usage":null})").found());
   EXPECT_FALSE(usage_from_json("not json \"usage\"").found());
 }
