@@ -129,7 +129,38 @@ void fix_titles(const Doc& d, std::vector<Candidate>* cands) {
   }
 }
 
-void drop_tech_words(const Doc& d, std::vector<Candidate>* cands) {
+// A STREET_ADDRESS needs a word ("50000 and 70000" or "5, 24, 19" are numbers).
+bool address_without_words(const Doc& d, const Candidate& c) {
+  if (c.type != EntityType::kStreetAddress) return false;
+  for (int i = c.tok_begin; i < c.tok_end; ++i) {
+    if (d.toks[i].kind != pii::TokenKind::kWord && d.toks[i].kind != pii::TokenKind::kMixed) continue;
+    std::string_view w = d.lower(i);
+    if (w != "and" && w != "or" && w != "to" && w != "of" && w != "x") return false;
+  }
+  return true;
+}
+
+void filter_tagger_spans(const Doc& d, std::vector<Candidate>* cands) {
+  // A lone number is kept as an address piece only beside another address or
+  // place span (Presidio labels "28245" in "28245 Puruntie 82" on its own).
+  auto beside_place = [&](const Candidate& c) {
+    if (c.tok_end - c.tok_begin != 1) return false;
+    for (const Candidate& o : *cands) {
+      if (&o == &c || (o.type != EntityType::kStreetAddress && o.type != EntityType::kLocation)) continue;
+      if (address_without_words(d, o)) continue;
+      if ((o.tok_begin >= c.tok_end && o.tok_begin <= c.tok_end + 1) ||
+          (o.tok_end <= c.tok_begin && o.tok_end >= c.tok_begin - 1)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  std::vector<Candidate> kept;
+  kept.reserve(cands->size());
+  for (const Candidate& c : *cands) {
+    if (!address_without_words(d, c) || beside_place(c)) kept.push_back(c);
+  }
+  *cands = std::move(kept);
   std::erase_if(*cands, [&](const Candidate& c) {
     if (c.tok_end - c.tok_begin != 1) return false;
     if (c.type != EntityType::kPerson && c.type != EntityType::kLocation && c.type != EntityType::kOrganization &&
@@ -161,7 +192,7 @@ class PiiRecognizer final : public EntityRecognizer {
       size_t first = cands.size();
       pii::tag(*model_, doc, &cands);
       if (cands.size() > first) {
-        drop_tech_words(doc, &cands);
+        filter_tagger_spans(doc, &cands);
         fix_titles(doc, &cands);
       }
     }

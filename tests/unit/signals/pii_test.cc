@@ -276,6 +276,10 @@ TEST(PiiBuiltinModel, FindsObviousNamesAndAddresses) {
   ASSERT_NE(addr, nullptr);
   EXPECT_NE(addr->text.find("1600 Pennsylvania Avenue"), std::string::npos) << addr->text;
 
+  // Number lists in coding prompts are not addresses.
+  ents = (*rec)->recognize("Write a function that returns a salary between 50000 and 70000 for [5, 24, 19, 47].");
+  EXPECT_EQ(find(ents, "STREET_ADDRESS"), nullptr);
+
   ents = (*rec)->recognize("Write a Python function that sorts a list of integers.");
   EXPECT_TRUE(ents.empty()) << ents.size() << " unexpected, first: " << (ents.empty() ? "" : ents[0].type);
 }
