@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config curl ca-certificates
       libboost-dev libssl-dev libyaml-cpp-dev libsimdjson-dev nlohmann-json3-dev
       libre2-dev libexpected-dev libutf8proc-dev libphonenumber-dev zlib1g-dev
-      libgtest-dev libgmock-dev libbenchmark-dev fasttext
+      libgtest-dev libgmock-dev libbenchmark-dev openssl fasttext
       nodejs npm redis-server nginx-light wrk)
 missing=()
 for p in "${PKGS[@]}"; do

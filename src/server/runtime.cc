@@ -110,7 +110,11 @@ Result<RuntimePtr> build_runtime(config::Config cfg, metrics::Registry& registry
     for (const auto& ep : m.endpoints) {
       cum += ep.weight;
       mr.cumulative_weights.push_back(cum);
-      mr.endpoint_keys.push_back(upstream::endpoint_key(ep));
+      // TLS connections are pooled per trust setting: a connection verified
+      // against one model's CA must never be reused by a model that trusts less.
+      std::string key = upstream::endpoint_key(ep);
+      if (ep.tls) key += std::string(m.tls_verify ? "|verify|" : "|noverify|") + m.ca_file;
+      mr.endpoint_keys.push_back(std::move(key));
       any_tls = any_tls || ep.tls;
     }
     if (any_tls) {

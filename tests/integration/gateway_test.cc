@@ -280,6 +280,23 @@ TEST_F(Gateway, ManyConcurrentRequests) {
   EXPECT_EQ(ok.load(), 320);
 }
 
+TEST_F(Gateway, UpstreamAuthFromConfigOrClient) {
+  start("version: 1\nserver:\n  listen: 127.0.0.1:0\n  access_log: \"off\"\nrouting:\n  rules:\n"
+        "    - name: byo\n      when: { keywords: [byo] }\n      model: large\nmodels:\n"
+        "  - name: small\n    url: $SMALL\n    api_key: sk-config-123\n    headers: { openai-organization: org-7 }\n"
+        "  - name: large\n    url: $LARGE\n    auth: passthrough\n");
+  auto a = post_chat(port_, chat("hello"), {{"authorization", "Bearer client-key"}});
+  ASSERT_EQ(a.status, 200);
+  EXPECT_EQ(small_->last_request_header("authorization"), "Bearer sk-config-123");
+  EXPECT_EQ(small_->last_request_header("openai-organization"), "org-7");
+  auto b = post_chat(port_, chat("byo key"), {{"authorization", "Bearer client-key"}});
+  ASSERT_EQ(b.status, 200);
+  EXPECT_EQ(large_->last_request_header("authorization"), "Bearer client-key");
+  auto c = post_chat(port_, chat("byo key"));
+  ASSERT_EQ(c.status, 200);
+  EXPECT_EQ(large_->last_request_header("authorization"), "");  // nothing to pass through
+}
+
 TEST_F(Gateway, KeepAliveReusesClientAndUpstreamConnections) {
   start(default_yaml());
   std::string body = chat("hello");
