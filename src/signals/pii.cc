@@ -57,6 +57,17 @@ using pii::EntityType;
 // Picks a disjoint subset: validated detections first, then by score, then
 // longer spans; ties keep the earlier span (deterministic).
 void resolve(std::vector<Candidate>* cands, float min_score) {
+  // A ZIP code inside an address is part of that address, whatever the scores.
+  std::erase_if(*cands, [&](const Candidate& z) {
+    if (z.type != EntityType::kZip) return false;
+    for (const Candidate& a : *cands) {
+      if (a.type == EntityType::kStreetAddress && a.score >= min_score && a.tok_begin <= z.tok_begin &&
+          z.tok_end <= a.tok_end) {
+        return true;
+      }
+    }
+    return false;
+  });
   std::stable_sort(cands->begin(), cands->end(), [](const Candidate& a, const Candidate& b) {
     if (a.validated != b.validated) return a.validated;
     if (a.score != b.score) return a.score > b.score;
@@ -140,16 +151,39 @@ bool address_without_words(const Doc& d, const Candidate& c) {
   return true;
 }
 
-void filter_tagger_spans(const Doc& d, std::vector<Candidate>* cands) {
+// A lower-case ORGANIZATION made only of very common words ("quick brown fox
+// jumps") is prose, not a company name.
+bool common_lowercase_org(const Doc& d, const pii::Gazetteer& gaz, const Candidate& c) {
+  if (c.type != EntityType::kOrganization) return false;
+  for (int i = c.tok_begin; i < c.tok_end; ++i) {
+    const pii::Token& t = d.toks[i];
+    if (t.kind == pii::TokenKind::kPunct) continue;
+    if (t.upper_first || t.kind != pii::TokenKind::kWord) return false;
+    if (!(gaz.lookup(pii::fnv1a(d.lower(i))) & pii::kGazCommon)) return false;
+  }
+  return true;
+}
+
+void filter_tagger_spans(const Doc& d, const pii::Gazetteer& gaz, std::vector<Candidate>* cands) {
   // A lone number is kept as an address piece only beside another address or
   // place span (Presidio labels "28245" in "28245 Puruntie 82" on its own).
+  // No line break between token `from` and token `to` (from < to).
+  auto same_line = [&](int from, int to) {
+    for (int k = from + 1; k <= to; ++k) {
+      if (d.toks[k].nl_before) return false;
+    }
+    return true;
+  };
   auto beside_place = [&](const Candidate& c) {
     if (c.tok_end - c.tok_begin != 1) return false;
     for (const Candidate& o : *cands) {
       if (&o == &c || (o.type != EntityType::kStreetAddress && o.type != EntityType::kLocation)) continue;
       if (address_without_words(d, o)) continue;
-      if ((o.tok_begin >= c.tok_end && o.tok_begin <= c.tok_end + 1) ||
-          (o.tok_end <= c.tok_begin && o.tok_end >= c.tok_begin - 1)) {
+      // Adjacent on the same line (a punctuation token may sit between).
+      if (o.tok_begin >= c.tok_end && o.tok_begin <= c.tok_end + 1 && same_line(c.tok_end - 1, o.tok_begin)) {
+        return true;
+      }
+      if (o.tok_end <= c.tok_begin && o.tok_end >= c.tok_begin - 1 && same_line(o.tok_end - 1, c.tok_begin)) {
         return true;
       }
     }
@@ -162,6 +196,7 @@ void filter_tagger_spans(const Doc& d, std::vector<Candidate>* cands) {
   }
   *cands = std::move(kept);
   std::erase_if(*cands, [&](const Candidate& c) {
+    if (common_lowercase_org(d, gaz, c)) return true;
     if (c.tok_end - c.tok_begin != 1) return false;
     if (c.type != EntityType::kPerson && c.type != EntityType::kLocation && c.type != EntityType::kOrganization &&
         c.type != EntityType::kNrp) {
@@ -192,7 +227,7 @@ class PiiRecognizer final : public EntityRecognizer {
       size_t first = cands.size();
       pii::tag(*model_, doc, &cands);
       if (cands.size() > first) {
-        filter_tagger_spans(doc, &cands);
+        filter_tagger_spans(doc, model_->gaz, &cands);
         fix_titles(doc, &cands);
       }
     }
@@ -307,7 +342,7 @@ Result<std::vector<Record>> load_records(const std::string& data_path, std::stri
 }
 
 // How many of the most frequent GloVe words get the kGazCommon bit.
-constexpr int kCommonWords = 5000;
+constexpr int kCommonWords = 10000;
 
 // Adds every word of `phrase` (lower-cased, tokenised like requests) with `bits`.
 void add_words(pii::Gazetteer* g, std::string_view phrase, uint16_t bits) {
