@@ -280,6 +280,28 @@ TEST_F(Gateway, ManyConcurrentRequests) {
   EXPECT_EQ(ok.load(), 320);
 }
 
+TEST_F(Gateway, WeightedEndpointsSpreadLoad) {
+  start("version: 1\nserver:\n  listen: 127.0.0.1:0\n  access_log: \"off\"\nmodels:\n  - name: pooled\n    endpoints:\n"
+        "      - { url: \"$SMALL\", weight: 3 }\n      - { url: \"$LARGE\", weight: 1 }\n"
+        "      - { url: \"http://127.0.0.1:1/v1\", weight: 0 }\n");
+  for (int i = 0; i < 400; ++i) ASSERT_EQ(post_chat(port_, chat("hi")).status, 200);
+  double a = static_cast<double>(small_->stats().chat_completions), b = static_cast<double>(large_->stats().chat_completions);
+  EXPECT_EQ(a + b, 400.0);  // the weight-0 endpoint never gets traffic
+  EXPECT_NEAR(a / (a + b), 0.75, 0.08) << a << " vs " << b;
+}
+
+TEST_F(Gateway, IdleStreamTimesOut) {
+  start(default_yaml("", "    timeouts: { idle: 200ms }\n"));
+  MockBehavior b;
+  b.chunks = 4;
+  b.chunk_delay_ms = 800;  // gaps longer than the idle timeout
+  large_->set_behavior(b);
+  auto r = post_chat(port_, chat("prove it", "auto", true), {}, 5000);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("idle for longer than 200ms"), std::string::npos) << r.body;
+  EXPECT_LT(r.total_ms, 2500);
+}
+
 TEST_F(Gateway, UpstreamAuthFromConfigOrClient) {
   start("version: 1\nserver:\n  listen: 127.0.0.1:0\n  access_log: \"off\"\nrouting:\n  rules:\n"
         "    - name: byo\n      when: { keywords: [byo] }\n      model: large\nmodels:\n"
