@@ -35,6 +35,7 @@ void eval_help(FILE* out) {
                "  --data FILE        outcome file (JSON Lines or N-model JSON array, .gz ok)\n"
                "  --split S          test | train | all (default test: the held-out prompts)\n"
                "  --holdout PCT      held-out percent used at training (default 20)\n"
+               "  --split-salt N     the split salt used at training (default 0)\n"
                "  --bins N           threshold quantile bins (default 10, as RouteLLM)\n"
                "  --svg FILE         write the curve plot\n"
                "  --table FILE       write the metrics as a Markdown table\n"
@@ -159,6 +160,7 @@ int eval_multi(const router::Router& r, const router::OutcomeSet& data, const st
 int cmd_eval_router(int argc, char** argv) {
   std::string router_dir, data_path, split = "test", svg, table, prices, contaminated, name, pair;
   int holdout = 20, bins = 10, bootstrap = 200;
+  uint64_t salt = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -175,6 +177,7 @@ int cmd_eval_router(int argc, char** argv) {
     else if (a == "--data") data_path = value();
     else if (a == "--split") split = value();
     else if (a == "--holdout") holdout = std::stoi(value());
+    else if (a == "--split-salt") salt = std::stoull(value());
     else if (a == "--bins") bins = std::stoi(value());
     else if (a == "--svg") svg = value();
     else if (a == "--table") table = value();
@@ -212,7 +215,7 @@ int cmd_eval_router(int argc, char** argv) {
     }
     *all = std::move(*p);
   }
-  router::OutcomeSet data = split == "all" ? *all : router::split_part(*all, holdout, split == "test");
+  router::OutcomeSet data = split == "all" ? *all : router::split_part(*all, holdout, split == "test", salt);
   if (data.rows.empty()) {
     std::fprintf(stderr, "semrouter eval-router: no rows in split '%s'\n", split.c_str());
     return 1;
@@ -273,7 +276,7 @@ int cmd_eval_router(int argc, char** argv) {
   rows.push_back({"prompt length", router::evaluate_pair(s_len, o, bins)});
   // Subject prior with true labels, estimated on the train part of the same file.
   {
-    auto train = router::split_part(*all, holdout, false);
+    auto train = router::split_part(*all, holdout, false, salt);
     std::map<std::string, std::pair<double, double>> g;  // group -> (gain sum, count)
     for (const auto& ex : train.rows) {
       auto& e = g[ex.group];

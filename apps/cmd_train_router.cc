@@ -32,6 +32,7 @@ void train_help(FILE* out) {
                "  --out DIR         router folder to write\n"
                "  --holdout PCT     percent of prompts held out by hash (default 20; 0 = none)\n"
                "  --seed N          random seed (default 1)\n"
+               "  --split-salt N    draw another held-out split (default 0; eval-router takes the same)\n"
                "  --glove DIR       GloVe subset (default ../shared/data/models/glove_wink_100d)\n"
                "  --vocab N         keep the N most frequent GloVe words (default 12000)\n"
                "  --contaminated F  prompts to drop (default: contaminated_prompts.json beside\n"
@@ -56,6 +57,7 @@ int cmd_train_router(int argc, char** argv) {
   std::vector<std::string> data_files;
   std::string pair;
   int holdout = 20;
+  uint64_t salt = 0;
   size_t vocab = 12000;
   bool quiet = false;
   router::TrainOptions opt;
@@ -77,6 +79,7 @@ int cmd_train_router(int argc, char** argv) {
     else if (a == "--data") data_files.push_back(value());
     else if (a == "--out") out = value();
     else if (a == "--holdout") holdout = std::stoi(value());
+    else if (a == "--split-salt") salt = std::stoull(value());
     else if (a == "--sw-max-refs") opt.sw_max_refs = std::stoi(value());
     else if (a == "--seed") opt.seed = std::stoull(value());
     else if (a == "--glove") glove = value();
@@ -132,7 +135,7 @@ int cmd_train_router(int argc, char** argv) {
       return 1;
     }
   }
-  router::OutcomeSet train = router::split_part(all, holdout, false);
+  router::OutcomeSet train = router::split_part(all, holdout, false, salt);
   std::fprintf(stderr, "train-router: %zu rows loaded, %zu for training (%d%% held out by prompt hash)\n",
                all.rows.size(), train.rows.size(), holdout);
   auto emb = router::Embedder::load_glove(glove, vocab);
@@ -179,6 +182,7 @@ int cmd_train_router(int argc, char** argv) {
             " prompts after dropping contaminated ones\n";
   card +=
       "\nThe held-out split is every prompt whose FNV-1a hash mod 100 is below " + std::to_string(holdout) +
+      (salt ? " (split salt " + std::to_string(salt) + ")" : std::string()) +
       "; it was not trained on.\n\n"
       "## Licenses\n\n"
       "- Outcome data: RouteLLM (lm-sys/RouteLLM, Apache-2.0) MMLU and GSM8K correctness of gpt-4-1106-preview "
@@ -191,7 +195,7 @@ int cmd_train_router(int argc, char** argv) {
             "vs strong-call share; CPT(x) = strong-call share needed for x PGR.\n\n"
             "| data | prompts | weak | strong | APGR | CPT(50%) | CPT(80%) |\n|---|---|---|---|---|---|---|\n";
     for (size_t k = 0; k < data_files.size(); ++k) {
-      auto test = router::split_part(per_file[k], holdout, true);
+      auto test = router::split_part(per_file[k], holdout, true, salt);
       if (test.rows.empty()) continue;
       std::vector<float> scores;
       std::vector<router::PairOutcome> o;

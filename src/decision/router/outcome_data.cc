@@ -170,17 +170,19 @@ Result<bool> merge_into(OutcomeSet& a, const OutcomeSet& b) {
   return true;
 }
 
-bool in_holdout(const std::string& text, int holdout_percent) {
-  return static_cast<int>(fnv1a(text) % 100) < holdout_percent;
+bool in_holdout(const std::string& text, int holdout_percent, uint64_t salt) {
+  uint64_t h = fnv1a(text);
+  if (salt) h = fnv1a(text, h ^ (salt * 0x9e3779b97f4a7c15ull));
+  return static_cast<int>(h % 100) < holdout_percent;
 }
 
-OutcomeSet split_part(const OutcomeSet& s, int holdout_percent, bool holdout) {
+OutcomeSet split_part(const OutcomeSet& s, int holdout_percent, bool holdout, uint64_t salt) {
   OutcomeSet out;
   out.models = s.models;
   out.strong = s.strong;
   out.weak = s.weak;
   for (const auto& r : s.rows)
-    if (in_holdout(r.text, holdout_percent) == holdout) out.rows.push_back(r);
+    if (in_holdout(r.text, holdout_percent, salt) == holdout) out.rows.push_back(r);
   return out;
 }
 

@@ -48,8 +48,9 @@ Result<bool> merge_into(OutcomeSet& a, const OutcomeSet& b);
 
 //! Held-out membership by a hash of the prompt text, so duplicates never
 //! straddle the split and every tool agrees on it without a split file.
-bool in_holdout(const std::string& text, int holdout_percent);
+//! `salt` != 0 draws a different split (for repeated held-out estimates).
+bool in_holdout(const std::string& text, int holdout_percent, uint64_t salt = 0);
 //! Rows in the train (holdout=false) or held-out (true) part.
-OutcomeSet split_part(const OutcomeSet& s, int holdout_percent, bool holdout);
+OutcomeSet split_part(const OutcomeSet& s, int holdout_percent, bool holdout, uint64_t salt = 0);
 
 }  // namespace sr::router
