@@ -66,7 +66,7 @@ Result<std::unique_ptr<RouterRule>> RouterRule::create(const config::RouterActio
   return rr;
 }
 
-RouterPick RouterRule::pick(std::string_view prompt) const {
+RouterPick RouterRule::pick(std::string_view prompt, double request_budget) const {
   RouterPick p;
   if (!mapped_.empty()) {
     std::vector<float> q = router_->expected_quality(prompt);
@@ -74,6 +74,7 @@ RouterPick RouterRule::pick(std::string_view prompt) const {
     for (size_t i = 0; i < q.size() && i < mapped_.size(); ++i)
       if (!mapped_[i]) q[i] = -1e9f;
     double budget = budget_ < 0 ? std::numeric_limits<double>::infinity() : budget_;
+    if (request_budget >= 0) budget = std::min(budget, request_budget);
     router::ModelChoice c = router::choose_model(q, prices_, lambda_, budget);
     if (c.model < 0) {  // nothing fits the budget: take the cheapest mapped model
       double best = std::numeric_limits<double>::infinity();

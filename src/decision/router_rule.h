@@ -46,8 +46,10 @@ class RouterRule {
   //! Binds a rule's router action to a loaded router and configured models.
   static Result<std::unique_ptr<RouterRule>> create(const config::RouterAction& a, router::RouterPtr router,
                                                     const config::Config& cfg);
-  //! Scores the prompt and picks a model. Thread-safe.
-  RouterPick pick(std::string_view prompt) const;
+  //! Scores the prompt and picks a model. Thread-safe. `budget` >= 0 caps the
+  //! blended price (USD per million tokens) for this request in N-model mode,
+  //! tightening the rule's own budget (a request can never loosen it).
+  RouterPick pick(std::string_view prompt, double budget = -1) const;
   const router::Router& router() const { return *router_; }
 
  private:

@@ -270,7 +270,16 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
   if (d.rule_index >= 0) {
     if (const auto& rr = rt->router_rules[static_cast<size_t>(d.rule_index)]) {
       std::string_view prompt = chat.last_user_text().empty() ? chat.all_text() : chat.last_user_text();
-      decision::RouterPick pick = rr->pick(prompt);
+      // Per-request price cap (USD per million tokens), e.g. set by an API gateway per key.
+      double budget = -1;
+      if (auto it = req.find("x-semrouter-budget"); it != req.end()) {
+        std::string v(it->value());
+        char* end = nullptr;
+        double b = std::strtod(v.c_str(), &end);
+        if (end && *end == '\0' && b >= 0) budget = b;
+        else co_return co_await fail_request(ErrorCode::kBadRequestSchema, "x-semrouter-budget must be a non-negative number");
+      }
+      decision::RouterPick pick = rr->pick(prompt, budget);
       d.candidates = rt->rules.with_fallbacks({pick.model});
       router_baseline = pick.most_expensive;
       srv.registry().counter(metrics::Family::router_decisions_total, {d.rule, pick.model->name}).inc();

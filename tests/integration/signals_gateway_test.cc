@@ -139,6 +139,22 @@ TEST_F(SignalsGateway, RouterRuleStrongShareTracksTarget) {
   EXPECT_LT(share, 0.5) << share;
 }
 
+TEST_F(SignalsGateway, NModelRouterWithPerRequestBudget) {
+  start(yaml("routers:\n  - name: multi\n    model: " + std::string(SEMROUTER_SOURCE_DIR) + "/models/router-multi\n",
+             "    - name: many\n      router: { name: multi, models: { qwen2.5-7b-instruct: small, "
+             "llama-3.1-nemotron-51b-instruct: large }, lambda: 0 }\n"));
+  auto r = post_chat(port_, chat("Write a Python function that merges two sorted lists."));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(r.header("x-semrouter-expected-quality").empty());
+  // large costs 25 USD/Mtok blended (10 in, 30 out); a budget of 1 leaves only small.
+  for (int i = 0; i < 5; ++i) {
+    auto b = post_chat(port_, chat("Prove that sqrt(2) is irrational, step " + std::to_string(i)), {{"x-semrouter-budget", "1"}});
+    ASSERT_EQ(b.status, 200);
+    EXPECT_EQ(b.header("x-semrouter-model"), "small");
+  }
+  EXPECT_EQ(post_chat(port_, chat("x"), {{"x-semrouter-budget", "cheap"}}).status, 400);
+}
+
 TEST_F(SignalsGateway, UnknownRouterModelIsAConfigError) {
   auto cfg = config::load_config_string(
       expand(yaml("routers:\n  - name: cq\n", "    - name: r\n      router: { name: cq, models: { nope: small, also-nope: large } }\n")),
