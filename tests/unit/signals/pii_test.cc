@@ -295,7 +295,9 @@ TEST(PiiBuiltinModel, BrokenUtf8AndHugeInputThroughTagger) {
     expect_well_formed(ents, static_cast<int32_t>(s.size()));
     // redact() must accept whatever recognize() returned, also for broken text.
     std::string red = redact(s, ents, RedactPolicy{});
-    if (ents.empty()) EXPECT_EQ(red, s);
+    if (ents.empty()) {
+      EXPECT_EQ(red, s);
+    }
   }
   std::string big;
   while (big.size() < 100 * 1024) big += "Mr. John Smith of Acme Corp lives at 12 Main Street, Springfield. \xff\xfe ";
