@@ -340,5 +340,28 @@ TEST(PiiSharedData, EvalRunsOnHeldOutSplit) {
   EXPECT_NE(out.find("micro"), std::string::npos);
 }
 
+// Same data + seed = byte-identical model; a fresh model loads and finds names.
+TEST(PiiSharedData, TrainingIsDeterministic) {
+  std::string data = std::string(SEMROUTER_SOURCE_DIR) + "/../shared/data/pii";
+  if (!fs::exists(data + "/synth_dataset_v2.json")) GTEST_SKIP() << "no shared data at " << data;
+  fs::path base = fs::temp_directory_path() / ("pii_train_test_" + std::to_string(::getpid()));
+  std::string out[2];
+  for (int k = 0; k < 2; ++k) {
+    TrainOptions o;
+    o.data_path = data;
+    o.out_dir = (base / std::to_string(k)).string();
+    o.epochs = 2;
+    o.progress = false;
+    ASSERT_EQ(train_pii(o), 0);
+    out[k] = read_file(o.out_dir + "/pii_tagger.bin");
+  }
+  EXPECT_FALSE(out[0].empty());
+  EXPECT_EQ(out[0], out[1]);
+  auto rec = load_pii_recognizer((base / "0").string());
+  ASSERT_TRUE(rec.has_value()) << rec.error().message;
+  EXPECT_NE(find((*rec)->recognize("My name is Maria Garcia."), "PERSON"), nullptr);
+  fs::remove_all(base);
+}
+
 }  // namespace
 }  // namespace sr::signals
