@@ -7,7 +7,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
+#include <string_view>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 

@@ -30,13 +30,11 @@ std::string redact(std::string_view text, const std::vector<Entity>& ents, const
     }
     if (!advance(e.start, true)) break;
     size_t b0 = byte;
-    int32_t c0 = cp;
     if (!advance(e.end, false)) {
       // Entity runs past the text: keep the tail untouched rather than guess.
       out.append(text.substr(b0));
       return out;
     }
-    (void)c0;
     if (policy.mode == RedactPolicy::Mode::kTypeTag) {
       out += '<';
       out += e.type;
