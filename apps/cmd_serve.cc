@@ -26,6 +26,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "commands.h"
+#include "base/paths.h"
 #include "config/builtin.h"
 #include "config/config.h"
 #include "demo/mock_upstream.h"
@@ -201,7 +202,8 @@ int cmd_serve(int argc, char** argv) {
       stand_ins.push_back(std::move(m));
     }
     std::string l = cfg->server.host + ":" + std::to_string(cfg->server.port);
-    auto dcfg = config::load_config_string(config::builtin_demo_config(ports, l), "<demo>");
+    const bool with_signals = !builtin_models_dir().empty();
+    auto dcfg = config::load_config_string(config::builtin_demo_config(ports, l, with_signals), "<demo>");
     if (!dcfg) {
       std::fprintf(stderr, "semrouter: demo config invalid (a bug): %s\n", dcfg.error().message.c_str());
       return 1;
@@ -229,6 +231,7 @@ int cmd_serve(int argc, char** argv) {
     std::fprintf(stderr, "semrouter: invalid config:\n  %s\n", rt.error().message.c_str());
     return 1;
   }
+  for (const auto& w : (*rt)->warnings) std::fprintf(stderr, "semrouter: warning: %s\n", w.c_str());
   server::Server srv(registry, std::make_unique<server::AccessLog>(cfg->server.access_log));
   auto port = srv.start(*rt);
   if (!port) {

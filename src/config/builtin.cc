@@ -48,7 +48,8 @@ const char* const* demo_model_names(int* count) {
   return kDemoModels;
 }
 
-std::string builtin_demo_config(const std::map<std::string, uint16_t>& ports, const std::string& listen) {
+std::string builtin_demo_config(const std::map<std::string, uint16_t>& ports, const std::string& listen,
+                                bool with_signals) {
   auto url = [&](const char* name) {
     auto it = ports.find(name);
     return "http://127.0.0.1:" + std::to_string(it == ports.end() ? 1 : it->second) + "/v1";
@@ -57,11 +58,26 @@ std::string builtin_demo_config(const std::map<std::string, uint16_t>& ports, co
   y += "# semrouter demo config: every backend is a built-in stand-in, not a real model.\n";
   y += "version: 1\n";
   y += "server:\n  listen: \"" + listen + "\"\n";
+  if (with_signals) {
+    y += R"(guards:
+  jailbreak: { action: block }
+  pii: { action: redact, types: [EMAIL_ADDRESS, US_SSN, CREDIT_CARD, PHONE_NUMBER] }
+)";
+  } else {
+    y += "signals: { domain: off, jailbreak: off, pii: off, language: off }\n";
+  }
   y += R"(routing:
   names: [auto]
   default: gpt-4o-mini
   rules:
-    - name: reasoning
+)";
+  if (with_signals) {
+    y += R"(    - name: math
+      when: { domain: { in: [math, physics], min_confidence: 0.5 } }
+      model: o3-mini
+)";
+  }
+  y += R"(    - name: reasoning
       when: { keywords: ["prove", "step by step", "derive", "think carefully"] }
       models: [o3-mini, gpt-4o]
     - name: code

@@ -14,7 +14,10 @@ const std::string& builtin_default_config();
 
 //! YAML of the demo config; `ports` maps each demo model name to the port
 //! its stand-in backend listens on (127.0.0.1).
-std::string builtin_demo_config(const std::map<std::string, uint16_t>& ports, const std::string& listen);
+//! With `with_signals`, the demo also routes by the built-in classifiers and
+//! guards against jailbreaks and PII (needs the models/ folder).
+std::string builtin_demo_config(const std::map<std::string, uint16_t>& ports, const std::string& listen,
+                                bool with_signals = false);
 
 //! Names of the demo models, in the order their stand-ins are started.
 const char* const* demo_model_names(int* count);

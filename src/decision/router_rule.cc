@@ -49,9 +49,13 @@ Result<std::unique_ptr<RouterRule>> RouterRule::create(const config::RouterActio
       }
       rr->mapped_[static_cast<size_t>(it - names.begin())] = cfg.find_model(cname);
     }
-    rr->prices_.assign(names.size(), 0.0);
+    // Unmapped models cost infinity, so no budget can ever admit one.
+    rr->prices_.assign(names.size(), std::numeric_limits<double>::infinity());
     for (size_t i = 0; i < names.size(); ++i)
       if (rr->mapped_[i]) rr->prices_[i] = blended_price(*rr->mapped_[i]);
+    double best = std::numeric_limits<double>::infinity();
+    for (size_t i = 0; i < names.size(); ++i)
+      if (rr->mapped_[i] && rr->prices_[i] < best) { best = rr->prices_[i]; rr->cheapest_ = static_cast<int>(i); }
     rr->lambda_ = a.lambda;
     rr->budget_ = a.budget;
     return rr;
@@ -62,7 +66,9 @@ Result<std::unique_ptr<RouterRule>> RouterRule::create(const config::RouterActio
   rr->strong_ = cfg.find_model(a.strong);
   rr->weak_ = cfg.find_model(a.weak);
   rr->threshold_ = a.threshold;
-  if (a.strong_share >= 0) rr->share_ = std::make_unique<ShareController>(a.strong_share, 0.5);
+  // Start from the quantile of the router's own training scores, then follow live traffic.
+  if (a.strong_share >= 0)
+    rr->share_ = std::make_unique<ShareController>(a.strong_share, rr->router_->default_threshold(a.strong_share));
   return rr;
 }
 
@@ -76,11 +82,8 @@ RouterPick RouterRule::pick(std::string_view prompt, double request_budget) cons
     double budget = budget_ < 0 ? std::numeric_limits<double>::infinity() : budget_;
     if (request_budget >= 0) budget = std::min(budget, request_budget);
     router::ModelChoice c = router::choose_model(q, prices_, lambda_, budget);
-    if (c.model < 0) {  // nothing fits the budget: take the cheapest mapped model
-      double best = std::numeric_limits<double>::infinity();
-      for (size_t i = 0; i < mapped_.size(); ++i)
-        if (mapped_[i] && prices_[i] < best) { best = prices_[i]; c.model = static_cast<int>(i); }
-    }
+    // Nothing fits the budget: the cheapest mapped model (below).
+    if (c.model < 0 || !mapped_[static_cast<size_t>(c.model)]) c.model = cheapest_;
     p.model = mapped_[static_cast<size_t>(c.model)];
     p.expected_quality = c.expected_quality;
     double top = -1;

@@ -61,6 +61,7 @@ class RouterRule {
   // N-model mode: configured model per router model index (null = not mapped).
   std::vector<const config::Model*> mapped_;
   std::vector<double> prices_;
+  int cheapest_ = -1;  //!< mapped model with the lowest price
   double lambda_ = 0, budget_ = -1;
 };
 

@@ -29,35 +29,81 @@ constexpr const char* kPiiTypes[] = {"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", 
                                      "IBAN_CODE", "IP_ADDRESS", "STREET_ADDRESS", "LOCATION", "ORGANIZATION",
                                      "DATE_TIME", "DOMAIN_NAME", "US_DRIVER_LICENSE", "ZIP_CODE", "AGE", "NRP", "TITLE"};
 
-Result<void> load_signals(const config::Config& c, ModelStore& store, metrics::Registry& reg, SignalRuntime& s) {
-  auto context = [&](const char* key, const Error& e) {
+// Which signals the config's rules and guards use (a missing built-in model is
+// fatal only for those).
+void mark_used(const config::Condition& c, bool used[4]) {
+  using K = config::Condition::Kind;
+  if (c.kind == K::kDomain) used[0] = true;
+  if (c.kind == K::kJailbreak) used[1] = true;
+  if (c.kind == K::kPii) used[2] = true;
+  if (c.kind == K::kLanguage) used[3] = true;
+  for (const auto& ch : c.children) mark_used(ch, used);
+}
+
+void mark_guards(const config::Guards& g, bool used[4]) {
+  if (g.jailbreak == config::Guards::JailbreakAction::kBlock) used[1] = true;
+  if (g.pii != config::Guards::PiiAction::kUnset && g.pii != config::Guards::PiiAction::kAllow) used[2] = true;
+}
+
+Result<void> load_signals(const config::Config& c, ModelStore& store, metrics::Registry& reg, SignalRuntime& s,
+                          std::vector<std::string>& warnings) {
+  bool used[4] = {false, false, false, false};
+  for (const auto& r : c.routing.rules) {
+    mark_used(r.when, used);
+    mark_guards(r.guards, used);
+  }
+  mark_guards(c.guards, used);
+  for (const auto& m : c.models) used[2] = used[2] || !m.pii_allowed;
+  const char* names[4] = {"domain", "jailbreak", "pii", "language"};
+  const config::SignalModel* specs[4] = {&c.signals.domain, &c.signals.jailbreak, &c.signals.pii, &c.signals.language};
+  auto context = [&](const char* key, const Error& e) -> Result<void> {
+    int i = 0;
+    while (std::string_view(names[i]) != key) ++i;
+    // A built-in model nobody asked for: run without it (the classify API and
+    // debug headers just omit it) rather than refuse to start.
+    if (!used[i] && specs[i]->model_dir.empty()) {
+      warnings.push_back(std::string("signal ") + key + " unavailable: " + e.message);
+      return {};
+    }
     return fail(e.code, c.source + ": signals." + key + ": " + e.message + " (set `signals: { " + key +
                             ": off }` to run without it)");
   };
   using metrics::Family;
   if (c.signals.domain.enabled) {
     auto m = store.classifier("domain", c.signals.domain.model_dir);
-    if (!m) return context("domain", m.error());
-    s.domain = *m;
-    label_counters(reg, "domain", s.domain->labels(), s.domain_labels);
+    if (!m) {
+      if (auto r = context("domain", m.error()); !r) return r;
+    } else {
+      s.domain = *m;
+      label_counters(reg, "domain", s.domain->labels(), s.domain_labels);
+    }
   }
   if (c.signals.jailbreak.enabled) {
     auto m = store.classifier("jailbreak", c.signals.jailbreak.model_dir);
-    if (!m) return context("jailbreak", m.error());
-    s.jailbreak = *m;
-    label_counters(reg, "jailbreak", s.jailbreak->labels(), s.jailbreak_labels);
+    if (!m) {
+      if (auto r = context("jailbreak", m.error()); !r) return r;
+    } else {
+      s.jailbreak = *m;
+      label_counters(reg, "jailbreak", s.jailbreak->labels(), s.jailbreak_labels);
+    }
   }
   if (c.signals.language.enabled) {
     auto m = store.classifier("language", c.signals.language.model_dir);
-    if (!m) return context("language", m.error());
-    s.language = *m;
-    label_counters(reg, "language", s.language->labels(), s.language_labels);
+    if (!m) {
+      if (auto r = context("language", m.error()); !r) return r;
+    } else {
+      s.language = *m;
+      label_counters(reg, "language", s.language->labels(), s.language_labels);
+    }
   }
   if (c.signals.pii.enabled) {
     auto m = store.recognizer("pii", c.signals.pii.model_dir);
-    if (!m) return context("pii", m.error());
-    s.pii = *m;
-    for (const char* t : kPiiTypes) s.pii_types[t] = &reg.counter(Family::signals_total, {"pii", t});
+    if (!m) {
+      if (auto r = context("pii", m.error()); !r) return r;
+    } else {
+      s.pii = *m;
+      for (const char* t : kPiiTypes) s.pii_types[t] = &reg.counter(Family::signals_total, {"pii", t});
+    }
   }
   s.domain_seconds = &reg.histogram(Family::signal_duration_seconds, {"domain"});
   s.jailbreak_seconds = &reg.histogram(Family::signal_duration_seconds, {"jailbreak"});
@@ -79,7 +125,7 @@ Result<RuntimePtr> build_runtime(config::Config cfg, metrics::Registry& registry
 
   using metrics::Family;
   if (store) {
-    if (auto r = load_signals(c, *store, registry, rt->signals); !r) return tl::unexpected(r.error());
+    if (auto r = load_signals(c, *store, registry, rt->signals, rt->warnings); !r) return tl::unexpected(r.error());
   }
   for (const auto& r : c.routing.rules) {
     if (!r.router.active()) {

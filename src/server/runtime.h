@@ -73,6 +73,7 @@ struct Runtime {
   std::vector<metrics::Counter*> request_counters;
   SignalRuntime signals;
   GuardCounters guard_counters;
+  std::vector<std::string> warnings;  //!< things a person should know (e.g. an unused signal failed to load)
   //! Parallel to config->routing.rules: the bound router of a router rule, else null.
   std::vector<std::unique_ptr<decision::RouterRule>> router_rules;
 

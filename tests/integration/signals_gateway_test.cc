@@ -152,6 +152,10 @@ TEST_F(SignalsGateway, NModelRouterWithPerRequestBudget) {
     ASSERT_EQ(b.status, 200);
     EXPECT_EQ(b.header("x-semrouter-model"), "small");
   }
+  // A budget nothing fits: the cheapest mapped model, never an unmapped one.
+  auto z = post_chat(port_, chat("hello"), {{"x-semrouter-budget", "0"}});
+  ASSERT_EQ(z.status, 200) << z.body;
+  EXPECT_EQ(z.header("x-semrouter-model"), "small");
   EXPECT_EQ(post_chat(port_, chat("x"), {{"x-semrouter-budget", "cheap"}}).status, 400);
 }
 

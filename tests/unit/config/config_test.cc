@@ -167,6 +167,10 @@ TEST(Config, BuiltinConfigsAreValid) {
                                  "<demo>");
   ASSERT_TRUE(demo) << demo.error().message;
   EXPECT_GE(demo->models.size(), 4u);
+  auto demo_signals = load_config_string(
+      builtin_demo_config({{"gpt-4o-mini", 1}, {"gpt-4o", 2}, {"qwen2.5-coder", 3}, {"o3-mini", 4}}, "127.0.0.1:0", true), "<demo>");
+  ASSERT_TRUE(demo_signals) << demo_signals.error().message;
+  EXPECT_EQ(demo_signals->routing.rules.front().name, "math");
 }
 
 TEST(Config, ShippedExamplesAreValid) {
