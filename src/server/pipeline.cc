@@ -30,34 +30,78 @@ using error_code = boost::system::error_code;
 int64_t micros(Clock::duration d) { return std::chrono::duration_cast<std::chrono::microseconds>(d).count(); }
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+}  // namespace
+
 // Watches the client socket while the upstream works, so a client that hangs
 // up cancels the upstream request instead of letting it run (and bill) on.
+// Started lazily by the worker's sweep once a request has waited kWatchAfter,
+// so fast upstreams never pay for a watcher.
 struct Watch {
-  explicit Watch(net::any_io_executor ex) : done_timer(ex) { done_timer.expires_at(Clock::time_point::max()); }
+  Watch(Worker& w, ClientConn& c) : worker(w), conn(c), done_timer(w.ioc), since(Clock::now()) {
+    done_timer.expires_at(Clock::time_point::max());
+    next = worker.watches;
+    if (next) next->prev = this;
+    worker.watches = this;
+    linked = true;
+  }
+  ~Watch() { unlink(); }
+  Watch(const Watch&) = delete;
+  Watch& operator=(const Watch&) = delete;
+  void unlink() {
+    if (!linked) return;
+    if (prev) prev->next = next;
+    else worker.watches = next;
+    if (next) next->prev = prev;
+    prev = next = nullptr;
+    linked = false;
+  }
+
+  Worker& worker;
+  ClientConn& conn;
+  bool started = false;
   bool done = false;
   bool client_gone = false;
   upstream::Connection* up = nullptr;
   net::steady_timer done_timer;
+  Clock::time_point since;
+  Watch* prev = nullptr;
+  Watch* next = nullptr;
+  bool linked = false;
 };
 
-net::awaitable<void> watch_client(ClientConn& c, std::shared_ptr<Watch> w) {
+namespace {
+
+constexpr auto kWatchAfter = std::chrono::milliseconds(20);
+
+net::awaitable<void> watch_client(Watch& w) {
+  ClientConn& c = w.conn;
   error_code ec;
   auto mb = c.buffer.prepare(4096);
   size_t n = co_await c.socket.async_read_some(mb, net::redirect_error(kToken, ec));
   if (!ec) {
     c.buffer.commit(n);  // a pipelined next request: keep its bytes
   } else if (ec != net::error::operation_aborted) {
-    w->client_gone = true;
-    if (w->up) w->up->close();
+    w.client_gone = true;
+    if (w.up) w.up->close();
   }
-  w->done = true;
-  w->done_timer.cancel();
+  w.done = true;
+  w.done_timer.cancel();
 }
 
-net::awaitable<void> stop_watch(ClientConn& c, Watch& w) {
-  if (w.done) co_return;
+// Stops a running watcher without waiting (before writing the response).
+void cancel_watch(Watch& w) {
+  w.unlink();
+  if (w.started && !w.done) {
+    error_code ec;
+    w.conn.socket.cancel(ec);
+  }
+}
+
+// Ensures the watcher has finished before the connection reads again.
+net::awaitable<void> stop_watch(Watch& w) {
+  cancel_watch(w);
+  if (!w.started || w.done) co_return;
   error_code ec;
-  c.socket.cancel(ec);
   co_await w.done_timer.async_wait(net::redirect_error(kToken, ec));
 }
 
@@ -209,6 +253,18 @@ std::array<net::const_buffer, 4> chunk_buffers(std::string_view head, std::strin
 
 }  // namespace
 
+void start_due_watches(Worker& w, Clock::time_point now) {
+  for (Watch* x = w.watches; x;) {
+    Watch* next = x->next;
+    if (now - x->since >= kWatchAfter) {
+      x->unlink();
+      x->started = true;
+      net::co_spawn(w.ioc, watch_client(*x), net::detached);
+    }
+    x = next;
+  }
+}
+
 net::awaitable<bool> write_simple(ClientConn& conn, int status, std::string_view content_type, std::string_view body,
                                   bool keep_alive, const response::Headers& extra) {
   conn.out.clear();
@@ -351,8 +407,8 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
   const Clock::time_point t_decided = Clock::now();
   const int64_t overhead_pre_us = micros(t_decided - t_start);
 
-  auto watch = std::make_shared<Watch>(w.ioc.get_executor());
-  net::co_spawn(w.ioc, watch_client(conn, watch), net::detached);
+  Watch watch_state(w, conn);
+  Watch* watch = &watch_state;
 
   std::vector<AttemptNote> notes;
   std::string head, model_json;
@@ -576,7 +632,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
             const Clock::time_point t_body = Clock::now();
             std::string& rbody = sp.get().body();
             if (status < 300) usage = w.usage.parse(rbody);
-            co_await stop_watch(conn, *watch);
+            cancel_watch(*watch);
             if (watch->client_gone) {
               client_ok = false;
             } else {
@@ -622,7 +678,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
     }
     if (response_started || watch->client_gone) break;
   }
-  co_await stop_watch(conn, *watch);
+  co_await stop_watch(*watch);
 
   const Clock::time_point t_end = Clock::now();
   int status_for_log = final_status;

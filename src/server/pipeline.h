@@ -22,6 +22,10 @@ using Clock = std::chrono::steady_clock;
 net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http::string_body>& req,
                                  RuntimePtr rt, Clock::time_point t_start);
 
+//! Starts client watchers for requests that have waited on their upstream for
+//! a while (called by the worker's periodic sweep).
+void start_due_watches(Worker& w, Clock::time_point now);
+
 //! Writes a complete response with a body and content-length. Returns false if
 //! the client is gone.
 net::awaitable<bool> write_simple(ClientConn& conn, int status, std::string_view content_type, std::string_view body,

@@ -345,7 +345,8 @@ Result<uint16_t> Server::start(RuntimePtr rt) {
   port_ = port;
   for (auto& w : workers_) {
     net::co_spawn(w->ioc, accept_loop(*w), net::detached);
-    // The deadline sweep: every 20 ms, cancel sockets whose operation deadline passed.
+    // The sweep: every 20 ms, cancel sockets whose operation deadline passed and
+    // start client watchers for requests still waiting on their upstream.
     net::co_spawn(w->ioc, [&wr = *w]() -> net::awaitable<void> {
       net::steady_timer t(wr.ioc);
       for (;;) {
@@ -353,7 +354,9 @@ Result<uint16_t> Server::start(RuntimePtr rt) {
         error_code e;
         co_await t.async_wait(net::redirect_error(kToken, e));
         if (e) co_return;
-        wr.deadlines.sweep(Clock::now());
+        auto now = Clock::now();
+        wr.deadlines.sweep(now);
+        start_due_watches(wr, now);
       }
     }, net::detached);
     // Periodic pool clean-up, so idle upstream sockets do not pile up.

@@ -31,6 +31,7 @@ using tcp = net::ip::tcp;
 
 class Server;
 class AccessLog;
+struct Watch;
 
 struct Worker {
   explicit Worker(int id_, Server& server_)
@@ -48,6 +49,7 @@ struct Worker {
   std::minstd_rand rng;
   parse::ChatRequest chat;  // reused: parse is synchronous, copied out before any await
   upstream::UsageParser usage;
+  Watch* watches = nullptr;  // requests waiting on an upstream without a client watcher yet (pipeline.cc)
   // The runtime as this worker last saw it; refreshed when the server's generation moves.
   RuntimePtr runtime;
   uint64_t runtime_seen = 0;
