@@ -1,5 +1,7 @@
 #include "parse/chat_request.h"
 
+#include "base/json_string.h"
+
 #include <simdjson.h>
 
 namespace sr::parse {
@@ -231,30 +233,7 @@ Result<void> RequestParser::parse(std::string& body, ChatRequest& out) {
   return {};
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 15]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
-}
+void append_json_string(std::string& out, std::string_view s) { sr::append_json_string(out, s); }
 
 std::string rewrite_model(std::string_view body, const ChatRequest& req, std::string_view new_model) {
   std::string out;

@@ -2,6 +2,8 @@
 // (the table itself is in all_tasks.cc).
 #include "signals/tasks.h"
 
+#include "base/json_string.h"
+
 #include <simdjson.h>
 
 #include <cstdio>
@@ -35,29 +37,7 @@ Result<LoadedTask> load_task(std::string_view name, const std::string& model_dir
   return task;
 }
 
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 15]);
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
-}
+void append_json_string(std::string& out, std::string_view s) { sr::append_json_string(out, s); }
 
 namespace {
 void append_float(std::string& out, float v) {
