@@ -453,9 +453,21 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
       } up_guard{*watch};
       Outcome outcome = Outcome::kOk;
       std::string detail;
+      // A non-streamed answer is read whole (head and body) in one operation; a
+      // stream reads its head first, then is relayed piece by piece.
       std::optional<http::response_parser<http::empty_body>> hp;
-      hp.emplace();
-      hp->header_limit(64 * 1024);
+      std::optional<http::response_parser<http::string_body>> whole;
+      auto reset_parsers = [&] {
+        if (stream) {
+          hp.emplace();
+          hp->header_limit(64 * 1024);
+        } else {
+          whole.emplace();
+          whole->header_limit(64 * 1024);
+          whole->body_limit(rt->config->server.max_response_bytes);
+        }
+      };
+      reset_parsers();
       // A pooled connection may have been closed by the upstream while idle; that
       // shows as an immediate EOF/reset and is retried once on a fresh connection.
       for (int fresh_try = 0; fresh_try < 2; ++fresh_try) {
@@ -476,12 +488,14 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
         watch->up = up.get();
         error_code ec = co_await up->write(request_buffers(head, body_prefix, model_json, body_suffix),
                                            milliseconds(m->timeouts.first_byte_ms));
-        if (!ec) ec = co_await up->read_header(*hp, milliseconds(m->timeouts.first_byte_ms));
+        if (!ec) {
+          if (whole) ec = co_await up->read_all(*whole, milliseconds(m->timeouts.first_byte_ms));
+          else ec = co_await up->read_header(*hp, milliseconds(m->timeouts.first_byte_ms));
+        }
         if (!ec) break;
         if (reused && !watch->client_gone && (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
                                               ec == net::error::broken_pipe || ec == net::error::eof)) {
-          hp.emplace();
-          hp->header_limit(64 * 1024);
+          reset_parsers();
           watch->up = nullptr;
           up.reset();
           continue;
@@ -495,7 +509,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
       }
       int status = 0;
       if (outcome == Outcome::kOk) {
-        status = static_cast<int>(hp->get().result_int());
+        status = static_cast<int>(whole ? whole->get().result_int() : hp->get().result_int());
         if (status == 429) outcome = Outcome::kStatus429;
         else if (status >= 500) outcome = Outcome::kStatus5xx;
         else if (status >= 400) outcome = Outcome::kStatusOther;
@@ -508,12 +522,14 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
         ttfb_us = micros(t_head - t_attempt);
         mr.ttfb->observe(seconds(t_head - t_attempt));
         std::string_view ctype;
-        if (auto it = hp->get().find(http::field::content_type); it != hp->get().end())
+        const http::fields& head = whole ? static_cast<const http::fields&>(whole->get())
+                                         : static_cast<const http::fields&>(hp->get());
+        if (auto it = head.find(http::field::content_type); it != head.end())
           ctype = std::string_view(it->value().data(), it->value().size());
         std::string ctype_s(ctype.empty() ? "application/json" : ctype);
         std::string request_id;
-        if (auto it = hp->get().find("x-request-id"); it != hp->get().end()) request_id.assign(it->value().data(), it->value().size());
-        const bool upstream_keep = hp->get().keep_alive();
+        if (auto it = head.find("x-request-id"); it != head.end()) request_id.assign(it->value().data(), it->value().size());
+        const bool upstream_keep = whole ? whole->get().keep_alive() : hp->get().keep_alive();
         const bool is_sse = ctype.find("text/event-stream") != std::string_view::npos;
 
         auto decision_headers = [&](int64_t overhead_us) {
@@ -530,7 +546,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
           return h;
         };
 
-        if (is_sse || (stream && hp->get().chunked())) {
+        if (!whole && (is_sse || hp->get().chunked())) {
           http::response_parser<http::buffer_body> bp(std::move(*hp));
           std::unique_ptr<char[]> piece(new char[16384]);
           upstream::SseUsageScanner sse(w.usage);
@@ -620,9 +636,14 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
             break;
           }
         } else {
-          http::response_parser<http::string_body> sp(std::move(*hp));
-          sp.body_limit(rt->config->server.max_response_bytes);
-          error_code ec = co_await up->read_all(sp, milliseconds(m->timeouts.first_byte_ms));
+          std::optional<http::response_parser<http::string_body>> tail;
+          error_code ec;
+          if (!whole) {  // a streamed request answered with plain JSON
+            tail.emplace(std::move(*hp));
+            tail->body_limit(rt->config->server.max_response_bytes);
+            ec = co_await up->read_all(*tail, milliseconds(m->timeouts.first_byte_ms));
+          }
+          http::response_parser<http::string_body>& sp = whole ? *whole : *tail;
           if (ec) {
             outcome = watch->client_gone ? Outcome::kClientGone
                       : ec == beast::error::timeout ? Outcome::kTimeout
@@ -657,9 +678,14 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
       if (outcome == Outcome::kClientGone) break;
       if (outcome == Outcome::kStatus429 || outcome == Outcome::kStatus5xx) {
         // Keep the upstream's own words for the final error; drain so the connection can be reused.
-        http::response_parser<http::string_body> sp(std::move(*hp));
-        sp.body_limit(64 * 1024);
-        error_code ec = co_await up->read_all(sp, milliseconds(std::min<uint32_t>(m->timeouts.first_byte_ms, 5000)));
+        std::optional<http::response_parser<http::string_body>> tail;
+        error_code ec;
+        if (!whole) {
+          tail.emplace(std::move(*hp));
+          tail->body_limit(64 * 1024);
+          ec = co_await up->read_all(*tail, milliseconds(std::min<uint32_t>(m->timeouts.first_byte_ms, 5000)));
+        }
+        http::response_parser<http::string_body>& sp = whole ? *whole : *tail;
         detail = "HTTP " + std::to_string(status);
         if (!ec) {
           std::string_view b = sp.get().body();
