@@ -226,7 +226,7 @@ int train_domain(const TrainOptions& options) {
     add(r->text, y, class_weight[y]);
     for (const auto& v : domain_augment(r->text, options.seed)) add(v, y, class_weight[y] * 0.7f);
   }
-  // Weight 5 per chat-style row (1,022 rows): weights 5 / 7 / 10 gave exam accuracy
+  // Weight 5 per chat-style row (then 1,022 rows): weights 5 / 7 / 10 gave exam accuracy
   // 0.869 / 0.864 / 0.862 and chat-like variants 0.775 / 0.771 / 0.763 on the
   // held-out split; the natural prompts set moved within its noise (0.79-0.81).
   const float extra_weight = 5.0f;
@@ -245,8 +245,11 @@ int train_domain(const TrainOptions& options) {
   tc.seed = options.seed;
   // The dense input is a mean of raw GloVe vectors (norm ~3-5), so its
   // weights need a smaller step than the 1/sqrt(n)-scaled sparse ones:
-  // 1.0 -> 0.844 exam accuracy, 0.1 -> 0.867.
-  tc.dense_lr_scale = 0.1f;
+  // 1.0 -> 0.844 exam accuracy, 0.1 -> 0.867. With 1,513 chat seeds, 5-fold
+  // CV over the seeds (each fold held out, exam rows as usual) gave seed
+  // accuracy 0.799 / 0.811 / 0.813 / 0.809 for 0.1 / 0.03 / 0.02 / 0.01 at the
+  // same exam accuracy (0.869-0.871): a slower dense layer generalises better.
+  tc.dense_lr_scale = 0.02f;
   if (options.progress) tc.on_progress = draw_progress;
   trainer.train(examples, tc);
 

@@ -65,22 +65,40 @@ TEST_F(BuiltinDomainTest, ObviousPrompts) {
   }
 }
 
-TEST_F(BuiltinDomainTest, NaturalPromptsSetStaysAboveFloor) {
-  // tests/data/domain/natural_prompts.jsonl: 112 hand-written chat prompts.
-  // Regression floor (measured 0.795 when the model was committed).
-  std::ifstream in(std::string(SEMROUTER_SOURCE_DIR) + "/tests/data/domain/natural_prompts.jsonl");
-  ASSERT_TRUE(in.good());
-  int n = 0, ok = 0;
+// Accuracy of the built-in model on a hand-written JSON Lines set
+// ({"text": "...", "category": "..."} per line, no escapes in the text).
+double natural_set_accuracy(const Classifier& clf, const std::string& file, int* n) {
+  std::ifstream in(std::string(SEMROUTER_SOURCE_DIR) + "/tests/data/domain/" + file);
+  EXPECT_TRUE(in.good()) << file;
+  int ok = 0;
+  *n = 0;
   for (std::string line; std::getline(in, line);) {
     const auto t0 = line.find("\"text\": \"") + 9;
     const auto t1 = line.find("\", \"category\": \"");
     const std::string text = line.substr(t0, t1 - t0);
     const std::string want = line.substr(t1 + 16, line.rfind('"') - (t1 + 16));
-    ++n;
-    ok += clf_->classify(text).label == want;
+    ++*n;
+    ok += clf.classify(text).label == want;
   }
+  return *n ? static_cast<double>(ok) / *n : 0.0;
+}
+
+TEST_F(BuiltinDomainTest, NaturalPromptsSetStaysAboveFloor) {
+  // tests/data/domain/natural_prompts.jsonl: 112 hand-written chat prompts.
+  // Regression floor (measured 0.848 when the model was committed; 0.795 before).
+  int n = 0;
+  const double acc = natural_set_accuracy(*clf_, "natural_prompts.jsonl", &n);
   EXPECT_EQ(n, 112);
-  EXPECT_GE(static_cast<double>(ok) / n, 0.75);
+  EXPECT_GE(acc, 0.80);
+}
+
+TEST_F(BuiltinDomainTest, NaturalHoldoutSetStaysAboveFloor) {
+  // tests/data/domain/natural_holdout.jsonl: 210 chat prompts (15 per class),
+  // never used for tuning. Regression floor (measured 0.871 when committed).
+  int n = 0;
+  const double acc = natural_set_accuracy(*clf_, "natural_holdout.jsonl", &n);
+  EXPECT_EQ(n, 210);
+  EXPECT_GE(acc, 0.83);
 }
 
 TEST_F(BuiltinDomainTest, HostileInputIsHarmless) {
