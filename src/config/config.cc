@@ -83,44 +83,45 @@ std::string trim(std::string_view s) {
 
 }  // namespace
 
-Result<uint64_t> parse_duration_ms(std::string_view text) {
+namespace {
+
+struct Unit {
+  std::string_view suffix;
+  uint64_t mul;
+};
+
+// "<number><unit>" or a plain number; the first unit whose suffix matches wins,
+// so longer suffixes must come before their tails ("ms" before "s").
+bool parse_with_units(std::string_view text, std::initializer_list<Unit> units, uint64_t& out) {
   std::string t = trim(text);
-  struct Unit { const char* suffix; uint64_t mul; };
-  static constexpr Unit kUnits[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
-  for (const auto& u : kUnits) {
-    std::string_view sv(t);
-    size_t n = std::char_traits<char>::length(u.suffix);
-    if (sv.size() > n && sv.substr(sv.size() - n) == u.suffix) {
+  std::string_view sv(t);
+  for (const auto& u : units) {
+    if (sv.size() > u.suffix.size() && sv.substr(sv.size() - u.suffix.size()) == u.suffix) {
       uint64_t v;
-      std::string num = trim(sv.substr(0, sv.size() - n));
-      if (parse_uint(num, v) && v <= UINT64_MAX / u.mul) return v * u.mul;
-      break;
+      if (!parse_uint(trim(sv.substr(0, sv.size() - u.suffix.size())), v) || v > UINT64_MAX / u.mul) return false;
+      out = v * u.mul;
+      return true;
     }
   }
+  return parse_uint(t, out);
+}
+
+}  // namespace
+
+Result<uint64_t> parse_duration_ms(std::string_view text) {
   uint64_t v;
-  if (parse_uint(t, v)) return v;
+  if (parse_with_units(text, {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}}, v)) return v;
   return fail(ErrorCode::kConfigInvalid,
-              "\"" + t + "\" is not a duration (write e.g. 500ms, 2s, 1m, or milliseconds)");
+              "\"" + trim(text) + "\" is not a duration (write e.g. 500ms, 2s, 1m, or milliseconds)");
 }
 
 Result<uint64_t> parse_size_bytes(std::string_view text) {
-  std::string t = trim(text);
-  struct Unit { const char* suffix; uint64_t mul; };
-  static constexpr Unit kUnits[] = {{"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30},
-                                    {"KB", 1000}, {"MB", 1000000}, {"GB", 1000000000}, {"B", 1}};
-  for (const auto& u : kUnits) {
-    std::string_view sv(t);
-    size_t n = std::char_traits<char>::length(u.suffix);
-    if (sv.size() > n && sv.substr(sv.size() - n) == u.suffix) {
-      uint64_t v;
-      std::string num = trim(sv.substr(0, sv.size() - n));
-      if (parse_uint(num, v) && v <= UINT64_MAX / u.mul) return v * u.mul;
-      return fail(ErrorCode::kConfigInvalid, "\"" + t + "\" is not a size");
-    }
-  }
   uint64_t v;
-  if (parse_uint(t, v)) return v;
-  return fail(ErrorCode::kConfigInvalid, "\"" + t + "\" is not a size (write e.g. 16KiB, 8MiB, or bytes)");
+  if (parse_with_units(text, {{"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30}, {"KB", 1000},
+                              {"MB", 1000000}, {"GB", 1000000000}, {"B", 1}},
+                       v))
+    return v;
+  return fail(ErrorCode::kConfigInvalid, "\"" + trim(text) + "\" is not a size (write e.g. 16KiB, 8MiB, or bytes)");
 }
 
 Result<Endpoint> parse_endpoint_url(std::string_view url) {

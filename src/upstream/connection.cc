@@ -51,40 +51,36 @@ net::awaitable<error_code> Connection::connect(const tcp::resolver::results_type
   co_return ec;
 }
 
-net::awaitable<error_code> Connection::write(std::vector<net::const_buffer> bufs, std::chrono::milliseconds timeout) {
+// Runs one I/O operation on whichever stream this connection has, under a deadline.
+// `op(stream, token)` starts the operation; the same code serves plain and TLS.
+template <class Op>
+net::awaitable<error_code> Connection::run(std::chrono::milliseconds timeout, Op op) {
   error_code ec;
   deadline_.arm(timeout);
-  if (ssl_) co_await net::async_write(*ssl_, bufs, net::redirect_error(kToken, ec));
-  else co_await net::async_write(tcp_, bufs, net::redirect_error(kToken, ec));
+  if (ssl_) co_await op(*ssl_, net::redirect_error(kToken, ec));
+  else co_await op(tcp_, net::redirect_error(kToken, ec));
   co_return finish(ec);
+}
+
+net::awaitable<error_code> Connection::write(std::vector<net::const_buffer> bufs, std::chrono::milliseconds timeout) {
+  co_return co_await run(timeout, [&](auto& s, auto token) { return net::async_write(s, bufs, token); });
 }
 
 net::awaitable<error_code> Connection::read_header(http::response_parser<http::empty_body>& p,
                                                    std::chrono::milliseconds timeout) {
-  error_code ec;
-  deadline_.arm(timeout);
-  if (ssl_) co_await http::async_read_header(*ssl_, buffer_, p, net::redirect_error(kToken, ec));
-  else co_await http::async_read_header(tcp_, buffer_, p, net::redirect_error(kToken, ec));
-  co_return finish(ec);
+  co_return co_await run(timeout, [&](auto& s, auto token) { return http::async_read_header(s, buffer_, p, token); });
 }
 
 net::awaitable<error_code> Connection::read_some(http::response_parser<http::buffer_body>& p,
                                                  std::chrono::milliseconds timeout) {
-  error_code ec;
-  deadline_.arm(timeout);
-  if (ssl_) co_await http::async_read_some(*ssl_, buffer_, p, net::redirect_error(kToken, ec));
-  else co_await http::async_read_some(tcp_, buffer_, p, net::redirect_error(kToken, ec));
-  if (ec == http::error::need_buffer) ec = {};
-  co_return finish(ec);
+  error_code ec =
+      co_await run(timeout, [&](auto& s, auto token) { return http::async_read_some(s, buffer_, p, token); });
+  co_return ec == http::error::need_buffer ? error_code{} : ec;
 }
 
 net::awaitable<error_code> Connection::read_all(http::response_parser<http::string_body>& p,
                                                 std::chrono::milliseconds timeout) {
-  error_code ec;
-  deadline_.arm(timeout);
-  if (ssl_) co_await http::async_read(*ssl_, buffer_, p, net::redirect_error(kToken, ec));
-  else co_await http::async_read(tcp_, buffer_, p, net::redirect_error(kToken, ec));
-  co_return finish(ec);
+  co_return co_await run(timeout, [&](auto& s, auto token) { return http::async_read(s, buffer_, p, token); });
 }
 
 void Connection::close() {

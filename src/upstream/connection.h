@@ -71,6 +71,8 @@ class Connection {
  private:
   // Maps a deadline cancellation to beast::error::timeout, so callers see one error.
   error_code finish(error_code ec);
+  template <class Op>
+  net::awaitable<error_code> run(std::chrono::milliseconds timeout, Op op);
 
   std::string key_;
   tcp::socket tcp_;
