@@ -4,6 +4,7 @@
 
 #include "parse/chat_request.h"
 #include "server/model_store.h"
+#include "signals/pii_types.h"
 #include "upstream/connection.h"
 
 namespace sr::server {
@@ -25,9 +26,6 @@ void label_counters(metrics::Registry& reg, const char* signal, const std::vecto
   for (const auto& l : labels) out[l] = &reg.counter(metrics::Family::signals_total, {signal, l});
 }
 
-constexpr const char* kPiiTypes[] = {"PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "US_SSN",
-                                     "IBAN_CODE", "IP_ADDRESS", "STREET_ADDRESS", "LOCATION", "ORGANIZATION",
-                                     "DATE_TIME", "DOMAIN_NAME", "US_DRIVER_LICENSE", "ZIP_CODE", "AGE", "NRP", "TITLE"};
 
 // Which signals the config's rules and guards use (a missing built-in model is
 // fatal only for those).
@@ -56,53 +54,37 @@ Result<void> load_signals(const config::Config& c, ModelStore& store, metrics::R
   for (const auto& m : c.models) used[2] = used[2] || !m.pii_allowed;
   const char* names[4] = {"domain", "jailbreak", "pii", "language"};
   const config::SignalModel* specs[4] = {&c.signals.domain, &c.signals.jailbreak, &c.signals.pii, &c.signals.language};
-  auto context = [&](const char* key, const Error& e) -> Result<void> {
-    int i = 0;
-    while (std::string_view(names[i]) != key) ++i;
+  auto failed = [&](int i, const Error& e) -> Result<void> {
     // A built-in model nobody asked for: run without it (the classify API and
     // debug headers just omit it) rather than refuse to start.
     if (!used[i] && specs[i]->model_dir.empty()) {
-      warnings.push_back(std::string("signal ") + key + " unavailable: " + e.message);
+      warnings.push_back(std::string("signal ") + names[i] + " unavailable: " + e.message);
       return {};
     }
-    return fail(e.code, c.source + ": signals." + key + ": " + e.message + " (set `signals: { " + key +
+    return fail(e.code, c.source + ": signals." + names[i] + ": " + e.message + " (set `signals: { " + names[i] +
                             ": off }` to run without it)");
   };
+  auto load_classifier = [&](int i, std::shared_ptr<const signals::Classifier>& slot,
+                             std::map<std::string, metrics::Counter*, std::less<>>& labels) -> Result<void> {
+    if (!specs[i]->enabled) return {};
+    auto m = store.classifier(names[i], specs[i]->model_dir);
+    if (!m) return failed(i, m.error());
+    slot = *m;
+    label_counters(reg, names[i], slot->labels(), labels);
+    return {};
+  };
   using metrics::Family;
-  if (c.signals.domain.enabled) {
-    auto m = store.classifier("domain", c.signals.domain.model_dir);
+  if (auto r = load_classifier(0, s.domain, s.domain_labels); !r) return r;
+  if (auto r = load_classifier(1, s.jailbreak, s.jailbreak_labels); !r) return r;
+  if (auto r = load_classifier(3, s.language, s.language_labels); !r) return r;
+  if (specs[2]->enabled) {
+    auto m = store.recognizer("pii", specs[2]->model_dir);
     if (!m) {
-      if (auto r = context("domain", m.error()); !r) return r;
-    } else {
-      s.domain = *m;
-      label_counters(reg, "domain", s.domain->labels(), s.domain_labels);
-    }
-  }
-  if (c.signals.jailbreak.enabled) {
-    auto m = store.classifier("jailbreak", c.signals.jailbreak.model_dir);
-    if (!m) {
-      if (auto r = context("jailbreak", m.error()); !r) return r;
-    } else {
-      s.jailbreak = *m;
-      label_counters(reg, "jailbreak", s.jailbreak->labels(), s.jailbreak_labels);
-    }
-  }
-  if (c.signals.language.enabled) {
-    auto m = store.classifier("language", c.signals.language.model_dir);
-    if (!m) {
-      if (auto r = context("language", m.error()); !r) return r;
-    } else {
-      s.language = *m;
-      label_counters(reg, "language", s.language->labels(), s.language_labels);
-    }
-  }
-  if (c.signals.pii.enabled) {
-    auto m = store.recognizer("pii", c.signals.pii.model_dir);
-    if (!m) {
-      if (auto r = context("pii", m.error()); !r) return r;
+      if (auto r = failed(2, m.error()); !r) return r;
     } else {
       s.pii = *m;
-      for (const char* t : kPiiTypes) s.pii_types[t] = &reg.counter(Family::signals_total, {"pii", t});
+      for (std::string_view t : signals::pii::kEntityTypeNames)
+        s.pii_types[std::string(t)] = &reg.counter(Family::signals_total, {"pii", t});
     }
   }
   s.domain_seconds = &reg.histogram(Family::signal_duration_seconds, {"domain"});
