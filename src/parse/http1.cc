@@ -144,6 +144,7 @@ const char* error_message(Error e) {
     case Error::kBadContentLength: return "invalid or conflicting Content-Length";
     case Error::kBadTransferEncoding: return "unsupported Transfer-Encoding (or with Content-Length)";
     case Error::kBadChunk: return "malformed chunked body";
+    case Error::kBodyTooLarge: return "message body too large";
   }
   return "unknown error";
 }

@@ -32,6 +32,7 @@ enum class Error {
   kBadContentLength,   //!< not a decimal number, or conflicting values
   kBadTransferEncoding,//!< a coding we cannot frame, or Transfer-Encoding with Content-Length
   kBadChunk,           //!< malformed chunked body
+  kBodyTooLarge,       //!< a body over the caller's limit (reported by the reader, not the parser)
 };
 
 //! A short, person-readable reason for `e`.

@@ -11,6 +11,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
 
 #include "response/http_response.h"
 #include "guards/guards.h"
@@ -23,7 +24,9 @@ namespace sr::server {
 
 namespace {
 
+namespace beast = boost::beast;  // beast::error::timeout: what a passed deadline looks like
 constexpr auto kToken = net::use_awaitable;
+constexpr size_t kMaxUpstreamHead = 64 * 1024;
 using std::chrono::milliseconds;
 using error_code = boost::system::error_code;
 
@@ -76,10 +79,12 @@ constexpr auto kWatchAfter = std::chrono::milliseconds(20);
 net::awaitable<void> watch_client(Watch& w) {
   ClientConn& c = w.conn;
   error_code ec;
-  auto mb = c.buffer.prepare(4096);
-  size_t n = co_await c.socket.async_read_some(mb, net::redirect_error(kToken, ec));
+  // Reads into the connection's own input (the request's bytes are already
+  // consumed and copied out), so a pipelined next request is kept in order.
+  char* p = c.in.prepare(4096);
+  size_t n = co_await c.socket.async_read_some(net::buffer(p, 4096), net::redirect_error(kToken, ec));
   if (!ec) {
-    c.buffer.commit(n);  // a pipelined next request: keep its bytes
+    c.in.commit(n);
   } else if (ec != net::error::operation_aborted) {
     w.client_gone = true;
     if (w.up) w.up->close();
@@ -283,11 +288,13 @@ net::awaitable<bool> write_error(ClientConn& conn, ErrorCode code, std::string_v
   co_return co_await write_simple(conn, error_http_status(code), "application/json", body, keep_alive, extra);
 }
 
-net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http::string_body>& req, RuntimePtr rt,
-                                 Clock::time_point t_start) {
+net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clock::time_point t_start) {
   Server& srv = w.server;
-  bool keep_alive = req.keep_alive() && !srv.draining();
-  std::string& body = req.body();
+  // conn.head views the connection's input buffer: read it only before the first
+  // co_await below (everything needed later is copied out).
+  const http1::Head& req = conn.head;
+  bool keep_alive = req.keep_alive && !srv.draining();
+  std::string& body = conn.body;
 
   auto fail_request = [&](ErrorCode code, std::string_view msg) -> net::awaitable<bool> {
     srv.count_error(code);
@@ -311,10 +318,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
   // ---- signals + decision + guards (synchronous: nothing in here awaits)
   RequestSignals sig(rt->signals, chat);
   decision::RouteInput in{chat,
-                          [&req](std::string_view name) -> std::string_view {
-                            auto it = req.find(beast::string_view(name.data(), name.size()));
-                            return it == req.end() ? std::string_view() : std::string_view(it->value().data(), it->value().size());
-                          },
+                          [&req](std::string_view name) -> std::string_view { return req.get(name); },
                           &sig};
   auto decided = rt->rules.decide(in);
   if (!decided) co_return co_await fail_request(decided.error().code, decided.error().message);
@@ -328,8 +332,8 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
       std::string_view prompt = chat.last_user_text().empty() ? chat.all_text() : chat.last_user_text();
       // Per-request price cap (USD per million tokens), e.g. set by an API gateway per key.
       double budget = -1;
-      if (auto it = req.find("x-semrouter-budget"); it != req.end()) {
-        std::string v(it->value());
+      if (req.has("x-semrouter-budget")) {
+        std::string v(req.get("x-semrouter-budget"));
         char* end = nullptr;
         double b = std::strtod(v.c_str(), &end);
         if (end && *end == '\0' && b >= 0) budget = b;
@@ -351,7 +355,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
   const config::Guards* rule_guards = d.rule_index >= 0 ? &rt->config->routing.rules[static_cast<size_t>(d.rule_index)].guards : nullptr;
   const config::Guards g = guards::effective(rt->config->guards, rule_guards);
   guards::Outcome guard = guards::apply(g, *rt->config, chat, body, sig, rt->signals.pii.get(), d.candidates);
-  const bool debug = req["x-semrouter-debug"] == "1";
+  const bool debug = req.get("x-semrouter-debug") == "1";
   response::Headers debug_headers;
   if (debug) {
     for (auto& [k, v] : sig.debug_headers()) debug_headers.emplace_back(k, std::move(v));
@@ -400,8 +404,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
   const bool stream = chat.stream;
   const size_t tok_begin = chat.model_token_begin, tok_end = chat.model_token_end;
   const std::string requested_model = chat.model;
-  std::string client_auth;
-  if (auto it = req.find(http::field::authorization); it != req.end()) client_auth.assign(it->value().data(), it->value().size());
+  std::string client_auth(req.get("authorization"));
 
   rt->requests_counter(d.rule, d.candidates.front()).inc();
   const Clock::time_point t_decided = Clock::now();
@@ -453,21 +456,11 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
       } up_guard{*watch};
       Outcome outcome = Outcome::kOk;
       std::string detail;
-      // A non-streamed answer is read whole (head and body) in one operation; a
-      // stream reads its head first, then is relayed piece by piece.
-      std::optional<http::response_parser<http::empty_body>> hp;
-      std::optional<http::response_parser<http::string_body>> whole;
-      auto reset_parsers = [&] {
-        if (stream) {
-          hp.emplace();
-          hp->header_limit(64 * 1024);
-        } else {
-          whole.emplace();
-          whole->header_limit(64 * 1024);
-          whole->body_limit(rt->config->server.max_response_bytes);
-        }
-      };
-      reset_parsers();
+      // The head first, then the body: a non-streamed answer is usually all in
+      // the first read, so reading the body costs no second syscall.
+      int status = 0;
+      std::string ctype_s, request_id;
+      bool is_sse = false, body_chunked = false;
       // A pooled connection may have been closed by the upstream while idle; that
       // shows as an immediate EOF/reset and is retried once on a fresh connection.
       for (int fresh_try = 0; fresh_try < 2; ++fresh_try) {
@@ -488,14 +481,20 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
         watch->up = up.get();
         error_code ec = co_await up->write(request_buffers(head, body_prefix, model_json, body_suffix),
                                            milliseconds(m->timeouts.first_byte_ms));
+        if (!ec) ec = co_await up->read_head(kMaxUpstreamHead, milliseconds(m->timeouts.first_byte_ms));
         if (!ec) {
-          if (whole) ec = co_await up->read_all(*whole, milliseconds(m->timeouts.first_byte_ms));
-          else ec = co_await up->read_header(*hp, milliseconds(m->timeouts.first_byte_ms));
+          // Copied now: the head's views die with the connection's next read.
+          const http1::Head& uh = up->head();
+          status = uh.status;
+          std::string_view ctype = uh.get("content-type");
+          ctype_s.assign(ctype.empty() ? std::string_view("application/json") : ctype);
+          request_id.assign(uh.get("x-request-id"));
+          is_sse = ctype.find("text/event-stream") != std::string_view::npos;
+          body_chunked = uh.chunked;
+          break;
         }
-        if (!ec) break;
-        if (reused && !watch->client_gone && (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
-                                              ec == net::error::broken_pipe || ec == net::error::eof)) {
-          reset_parsers();
+        if (reused && !watch->client_gone && (ec == net::error::eof || ec == net::error::connection_reset ||
+                                              ec == net::error::broken_pipe)) {
           watch->up = nullptr;
           up.reset();
           continue;
@@ -507,9 +506,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
       if (watch->client_gone) {
         outcome = Outcome::kClientGone;
       }
-      int status = 0;
       if (outcome == Outcome::kOk) {
-        status = static_cast<int>(whole ? whole->get().result_int() : hp->get().result_int());
         if (status == 429) outcome = Outcome::kStatus429;
         else if (status >= 500) outcome = Outcome::kStatus5xx;
         else if (status >= 400) outcome = Outcome::kStatusOther;
@@ -521,16 +518,6 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
         // client's own and pass through unchanged instead of being retried.
         ttfb_us = micros(t_head - t_attempt);
         mr.ttfb->observe(seconds(t_head - t_attempt));
-        std::string_view ctype;
-        const http::fields& head = whole ? static_cast<const http::fields&>(whole->get())
-                                         : static_cast<const http::fields&>(hp->get());
-        if (auto it = head.find(http::field::content_type); it != head.end())
-          ctype = std::string_view(it->value().data(), it->value().size());
-        std::string ctype_s(ctype.empty() ? "application/json" : ctype);
-        std::string request_id;
-        if (auto it = head.find("x-request-id"); it != head.end()) request_id.assign(it->value().data(), it->value().size());
-        const bool upstream_keep = whole ? whole->get().keep_alive() : hp->get().keep_alive();
-        const bool is_sse = ctype.find("text/event-stream") != std::string_view::npos;
 
         auto decision_headers = [&](int64_t overhead_us) {
           response::Headers h;
@@ -546,27 +533,18 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
           return h;
         };
 
-        if (!whole && (is_sse || hp->get().chunked())) {
-          http::response_parser<http::buffer_body> bp(std::move(*hp));
-          std::unique_ptr<char[]> piece(new char[16384]);
+        if (stream && (is_sse || body_chunked)) {
           upstream::SseUsageScanner sse(w.usage);
           // Read the first piece before committing to the client: a stream that
           // dies here can still be retried.
-          size_t n = 0;
-          error_code ec;
-          while (n == 0 && !bp.is_done()) {
-            bp.get().body().data = piece.get();
-            bp.get().body().size = 16384;
-            ec = co_await up->read_some(bp, milliseconds(m->timeouts.first_byte_ms));
-            if (ec) break;
-            n = 16384 - bp.get().body().size;
-          }
-          if (ec || (n == 0 && !bp.is_done())) {
+          std::string_view piece;
+          error_code ec = co_await up->read_piece(piece, milliseconds(m->timeouts.first_byte_ms));
+          if (ec || (piece.empty() && !up->body_done())) {
             outcome = watch->client_gone ? Outcome::kClientGone : ec == beast::error::timeout ? Outcome::kTimeout : Outcome::kReset;
             detail = "stream failed before its first byte: " + ec.message();
           } else {
             const Clock::time_point t_first = Clock::now();
-            sse.feed(std::string_view(piece.get(), n));
+            sse.feed(piece);
             const int64_t post = micros(Clock::now() - t_first);
             overhead_post_us = post;
             auto headers = decision_headers(overhead_pre_us + post);
@@ -595,16 +573,13 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
               conn.deadline.disarm();
               co_return !wec;
             };
-            client_ok = co_await write_piece(std::string_view(piece.get(), n), true);
-            while (client_ok && !bp.is_done()) {
-              bp.get().body().data = piece.get();
-              bp.get().body().size = 16384;
-              ec = co_await up->read_some(bp, milliseconds(m->timeouts.idle_ms));
+            client_ok = co_await write_piece(piece, true);
+            while (client_ok && !up->body_done()) {
+              ec = co_await up->read_piece(piece, milliseconds(m->timeouts.idle_ms));
               if (ec) break;
-              size_t got = 16384 - bp.get().body().size;
-              if (got == 0) continue;
-              sse.feed(std::string_view(piece.get(), got));
-              client_ok = co_await write_piece(std::string_view(piece.get(), got), false);
+              if (piece.empty()) continue;
+              sse.feed(piece);
+              client_ok = co_await write_piece(piece, false);
             }
             if (!client_ok || watch->client_gone) {
               client_ok = false;
@@ -631,19 +606,15 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
             }
             usage = sse.usage();
             watch->up = nullptr;
-            if (up && upstream_keep && bp.is_done()) w.pool.put(std::move(up));
+            if (up) w.pool.put(std::move(up));  // only if reusable (body done, keep-alive)
             count_outcome(mr, Outcome::kOk);
             break;
           }
         } else {
-          std::optional<http::response_parser<http::string_body>> tail;
-          error_code ec;
-          if (!whole) {  // a streamed request answered with plain JSON
-            tail.emplace(std::move(*hp));
-            tail->body_limit(rt->config->server.max_response_bytes);
-            ec = co_await up->read_all(*tail, milliseconds(m->timeouts.first_byte_ms));
-          }
-          http::response_parser<http::string_body>& sp = whole ? *whole : *tail;
+          std::string& rbody = conn.upstream_body;  // per connection: safe across this request's awaits
+          rbody.clear();
+          error_code ec = co_await up->read_body(rbody, rt->config->server.max_response_bytes,
+                                                 milliseconds(m->timeouts.first_byte_ms));
           if (ec) {
             outcome = watch->client_gone ? Outcome::kClientGone
                       : ec == beast::error::timeout ? Outcome::kTimeout
@@ -651,9 +622,12 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
             detail = "reading the response body failed: " + ec.message();
           } else {
             const Clock::time_point t_body = Clock::now();
-            std::string& rbody = sp.get().body();
             if (status < 300) usage = w.usage.parse(rbody);
             cancel_watch(*watch);
+            watch->up = nullptr;
+            // Pooled before the client write: the body is in memory and the
+            // connection is free for another request on this worker meanwhile.
+            w.pool.put(std::move(up));
             if (watch->client_gone) {
               client_ok = false;
             } else {
@@ -665,8 +639,6 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
               response_started = true;
               client_ok = co_await write_simple(conn, status, ctype_s, rbody, keep_alive, headers);
             }
-            watch->up = nullptr;
-            if (upstream_keep && sp.is_done()) w.pool.put(std::move(up));
             count_outcome(mr, outcome);
             break;
           }
@@ -676,24 +648,15 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http
       // ---- this attempt failed before the client saw a byte
       count_outcome(mr, outcome);
       if (outcome == Outcome::kClientGone) break;
-      if (outcome == Outcome::kStatus429 || outcome == Outcome::kStatus5xx) {
+      if ((outcome == Outcome::kStatus429 || outcome == Outcome::kStatus5xx) && up) {
         // Keep the upstream's own words for the final error; drain so the connection can be reused.
-        std::optional<http::response_parser<http::string_body>> tail;
-        error_code ec;
-        if (!whole) {
-          tail.emplace(std::move(*hp));
-          tail->body_limit(64 * 1024);
-          ec = co_await up->read_all(*tail, milliseconds(std::min<uint32_t>(m->timeouts.first_byte_ms, 5000)));
-        }
-        http::response_parser<http::string_body>& sp = whole ? *whole : *tail;
+        std::string tail;
+        error_code ec = co_await up->read_body(tail, 64 * 1024, milliseconds(std::min<uint32_t>(m->timeouts.first_byte_ms, 5000)));
         detail = "HTTP " + std::to_string(status);
         if (!ec) {
-          std::string_view b = sp.get().body();
-          detail += ": " + std::string(b.substr(0, 200));
-          if (sp.get().keep_alive()) {
-            watch->up = nullptr;
-            w.pool.put(std::move(up));
-          }
+          detail += ": " + tail.substr(0, 200);
+          watch->up = nullptr;
+          w.pool.put(std::move(up));
         }
       }
       if (up) up->close();

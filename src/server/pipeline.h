@@ -7,7 +7,6 @@
 #include <chrono>
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/beast/http.hpp>
 
 #include "server/runtime.h"
 #include "response/http_response.h"
@@ -17,10 +16,10 @@ namespace sr::server {
 
 using Clock = std::chrono::steady_clock;
 
-//! Handles POST /v1/chat/completions. Writes the whole response (or relays the
-//! stream) to `conn`. Returns whether the connection may be kept alive.
-net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, http::request<http::string_body>& req,
-                                 RuntimePtr rt, Clock::time_point t_start);
+//! Handles POST /v1/chat/completions (head in conn.head, body in conn.body).
+//! Writes the whole response (or relays the stream) to `conn`. Returns whether
+//! the connection may be kept alive.
+net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clock::time_point t_start);
 
 //! Starts client watchers for requests that have waited on their upstream for
 //! a while (called by the worker's periodic sweep).

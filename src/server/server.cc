@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <cstring>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -25,8 +27,7 @@ namespace {
 constexpr auto kToken = net::use_awaitable;
 using error_code = boost::system::error_code;
 
-std::string_view path_of(beast::string_view target) {
-  std::string_view t(target.data(), target.size());
+std::string_view path_of(std::string_view t) {
   size_t q = t.find('?');
   return q == std::string_view::npos ? t : t.substr(0, q);
 }
@@ -106,16 +107,16 @@ Result<std::string> classify_text(const std::string& body, const SignalRuntime& 
   return out;
 }
 
-net::awaitable<bool> handle_admin(Worker& w, ClientConn& conn, http::request<http::string_body>& req,
-                                  std::string_view path, const RuntimePtr& rt) {
+net::awaitable<bool> handle_admin(Worker& w, ClientConn& conn, std::string_view path, const RuntimePtr& rt) {
   Server& srv = w.server;
-  bool keep = req.keep_alive() && !srv.draining();
-  const bool is_get = req.method() == http::verb::get || req.method() == http::verb::head;
+  const http1::Head& req = conn.head;
+  bool keep = req.keep_alive && !srv.draining();
+  const bool is_get = req.method == "GET" || req.method == "HEAD";
   auto method_not_allowed = [&](const char* allow) -> net::awaitable<bool> {
+    // Built before the first await: the head's views die once the connection reads again.
+    std::string msg = "method " + std::string(req.method) + " is not allowed on " + std::string(path);
     srv.count_response(path, 405);
-    co_return co_await write_error(conn, ErrorCode::kMethodNotAllowed,
-                                   "method " + std::string(req.method_string()) + " is not allowed on " + std::string(path),
-                                   keep, allow_header(allow)) && keep;
+    co_return co_await write_error(conn, ErrorCode::kMethodNotAllowed, msg, keep, allow_header(allow)) && keep;
   };
   if (path == "/health" || path == "/healthz") {
     if (!is_get) co_return co_await method_not_allowed("GET");
@@ -167,8 +168,8 @@ net::awaitable<bool> handle_admin(Worker& w, ClientConn& conn, http::request<htt
     co_return co_await write_simple(conn, 200, "application/json", rt->models_json, keep) && keep;
   }
   if (path == "/api/v1/classify") {
-    if (req.method() != http::verb::post) co_return co_await method_not_allowed("POST");
-    auto out = classify_text(req.body(), rt->signals);
+    if (req.method != "POST") co_return co_await method_not_allowed("POST");
+    auto out = classify_text(conn.body, rt->signals);
     if (!out) {
       srv.count_error(out.error().code);
       srv.count_response("classify", error_http_status(out.error().code));
@@ -180,6 +181,114 @@ net::awaitable<bool> handle_admin(Worker& w, ClientConn& conn, http::request<htt
   srv.count_response("other", 404);
   srv.count_error(ErrorCode::kNotFound);
   co_return co_await write_error(conn, ErrorCode::kNotFound, "no endpoint " + std::string(path) + " (try POST /v1/chat/completions)", keep) && keep;
+}
+
+// What reading one request ended with.
+struct ReadResult {
+  enum Kind { kRequest, kClosed, kError } kind = kClosed;
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;
+};
+
+ReadResult read_error(ErrorCode code, std::string message) { return {ReadResult::kError, code, std::move(message)}; }
+
+// Reads one request (head into conn.head, body into conn.body) from conn.in and
+// the socket: one plain read per arriving segment, no composed operations.
+// Deadlines cancel the read instead of closing the socket, so a slow client can
+// still be told 408.
+net::awaitable<ReadResult> read_request(ClientConn& conn, const config::Server& sc, bool idle_wait) {
+  constexpr size_t kReadSize = 16384;
+  const size_t head_limit = sc.max_header_bytes;
+  conn.deadline.arm(std::chrono::milliseconds(idle_wait ? sc.keepalive_timeout_ms : sc.request_timeout_ms));
+  bool got_some = !conn.in.empty();
+  bool head_seen = false;
+  error_code ec;
+  // One read into conn.in; false (with ec set) on EOF, reset or deadline.
+  auto fill = [&]() -> net::awaitable<bool> {
+    char* p = conn.in.prepare(kReadSize);
+    size_t n = co_await conn.socket.async_read_some(net::buffer(p, kReadSize), net::redirect_error(kToken, ec));
+    conn.in.commit(n);
+    if (n) got_some = true;
+    co_return !ec;
+  };
+  auto failed_read = [&]() -> ReadResult {
+    conn.deadline.disarm();
+    const bool timed_out = conn.deadline.fired();
+    if (timed_out && (!idle_wait || got_some))
+      return read_error(ErrorCode::kRequestTimeout, std::string(head_seen ? "request body" : "request headers") +
+                                                        " not received within " + std::to_string(sc.request_timeout_ms) + "ms");
+    return {};  // EOF, reset, idle keep-alive timeout: close quietly
+  };
+
+  // ---- head
+  size_t scanned = 0;
+  for (;;) {
+    if (!conn.in.empty() && http1::head_complete(conn.in.view(), scanned)) {
+      http1::Error e = http1::parse_request(conn.in.view(), head_limit, conn.head);
+      if (e == http1::Error::kNone) break;
+      if (e == http1::Error::kHeaderTooLarge || e == http1::Error::kTooManyHeaders)
+        co_return read_error(ErrorCode::kHeaderTooLarge, "request headers exceed " + std::to_string(head_limit) + " bytes" +
+                                                             (e == http1::Error::kTooManyHeaders ? " or 100 fields" : ""));
+      if (e != http1::Error::kIncomplete)
+        co_return read_error(ErrorCode::kBadRequestSchema, std::string("malformed HTTP request: ") + http1::error_message(e));
+    } else if (conn.in.size() >= head_limit) {
+      co_return read_error(ErrorCode::kHeaderTooLarge, "request headers exceed " + std::to_string(head_limit) + " bytes");
+    }
+    scanned = conn.in.size();
+    if (!co_await fill()) co_return failed_read();
+    if (scanned == 0) conn.deadline.arm(std::chrono::milliseconds(sc.request_timeout_ms));
+  }
+  head_seen = true;
+  conn.deadline.arm(std::chrono::milliseconds(sc.request_timeout_ms));
+  const http1::Head& h = conn.head;
+  size_t head_size = h.size;
+  const char* head_base = conn.in.data();
+  conn.body.clear();
+
+  // ---- body
+  const bool has_body = h.chunked || h.content_length > 0;
+  if (h.content_length > 0 && static_cast<uint64_t>(h.content_length) > sc.max_body_bytes)
+    co_return read_error(ErrorCode::kBodyTooLarge, "request body exceeds " + std::to_string(sc.max_body_bytes) + " bytes");
+  if (has_body && h.expect_continue && conn.in.size() == head_size) {
+    static constexpr std::string_view k100 = "HTTP/1.1 100 Continue\r\n\r\n";
+    co_await net::async_write(conn.socket, net::buffer(k100.data(), k100.size()), net::redirect_error(kToken, ec));
+    if (ec) co_return ReadResult{};
+  }
+  if (h.chunked) {
+    // Decode what follows the head in place, chunk framing removed, into conn.body.
+    http1::ChunkedDecoder dec;
+    size_t at = head_size;  // undecoded bytes start here (the head stays in front)
+    for (;;) {
+      http1::ChunkedDecoder::Step st = dec.decode(conn.in.data() + at, conn.in.size() - at);
+      conn.body.append(conn.in.data() + at, st.produced);
+      at += st.consumed;
+      if (st.error != http1::Error::kNone)
+        co_return read_error(ErrorCode::kBadRequestSchema, std::string("malformed HTTP request: ") + http1::error_message(st.error));
+      if (conn.body.size() > sc.max_body_bytes)
+        co_return read_error(ErrorCode::kBodyTooLarge, "request body exceeds " + std::to_string(sc.max_body_bytes) + " bytes");
+      if (dec.done()) break;
+      // Drop the decoded raw bytes but keep the head: move the tail down to `head_size`.
+      const size_t tail = conn.in.size() - at;
+      std::memmove(conn.in.data() + head_size, conn.in.data() + at, tail);
+      conn.in.resize(head_size + tail);
+      at = head_size;
+      if (!co_await fill()) co_return failed_read();
+    }
+    head_size = at;  // head + raw chunked body: what this request occupied
+  } else if (h.content_length > 0) {
+    const size_t need = head_size + static_cast<size_t>(h.content_length);
+    while (conn.in.size() < need)
+      if (!co_await fill()) co_return failed_read();
+    conn.body.assign(conn.in.data() + h.size, static_cast<size_t>(h.content_length));
+    head_size = need;
+  }
+  conn.deadline.disarm();
+  // Reads may have moved the buffer; the head's views must point at its bytes again.
+  if (conn.in.data() != head_base) http1::parse_request(conn.in.view(), head_limit, conn.head);
+  // The request's bytes leave the buffer but stay in memory until the next read,
+  // so conn.head stays valid while the handler runs synchronously.
+  conn.in.consume(head_size);
+  co_return ReadResult{ReadResult::kRequest, ErrorCode::kInternal, {}};
 }
 
 net::awaitable<void> handle_session(Worker& w, tcp::socket sock) {
@@ -199,76 +308,33 @@ net::awaitable<void> handle_session(Worker& w, tcp::socket sock) {
   for (;;) {
     RuntimePtr rt = srv.runtime_for(w);
     const config::Server& sc = rt->config->server;
-    http::request_parser<http::string_body> p;
-    p.header_limit(sc.max_header_bytes);
-    p.body_limit(sc.max_body_bytes);
-    // One read loop for head and body (one composed op per arriving segment, so a
-    // small request costs a single read). Deadlines cancel the read instead of
-    // closing the socket, so a slow client can still be told 408.
-    const bool idle_wait = !first && conn.buffer.size() == 0;
+    const bool idle_wait = !first && conn.in.empty();
     first = false;
-    conn.deadline.arm(std::chrono::milliseconds(idle_wait ? sc.keepalive_timeout_ms : sc.request_timeout_ms));
-    bool head_seen = false;
-    ec = {};
-    while (!p.is_done()) {
-      co_await http::async_read_some(conn.socket, conn.buffer, p, net::redirect_error(kToken, ec));
-      if (ec) break;
-      if (!head_seen && p.is_header_done()) {
-        head_seen = true;
-        conn.deadline.arm(std::chrono::milliseconds(sc.request_timeout_ms));
-        if (!p.is_done() && p.get()[http::field::expect] == "100-continue") {
-          static constexpr std::string_view k100 = "HTTP/1.1 100 Continue\r\n\r\n";
-          co_await net::async_write(conn.socket, net::buffer(k100.data(), k100.size()), net::redirect_error(kToken, ec));
-          if (ec) break;
-        }
-      }
-    }
-    conn.deadline.disarm();
-    const bool timed_out = ec && conn.deadline.fired();
-    if (ec) {
-      if (timed_out && (!idle_wait || p.got_some())) {
-        srv.count_error(ErrorCode::kRequestTimeout);
-        srv.count_response("other", 408);
-        co_await write_error(conn, ErrorCode::kRequestTimeout,
-                             std::string(head_seen ? "request body" : "request headers") + " not received within " +
-                                 std::to_string(sc.request_timeout_ms) + "ms",
-                             false);
-      } else if (ec == http::error::header_limit) {
-        srv.count_error(ErrorCode::kHeaderTooLarge);
-        srv.count_response("other", 431);
-        co_await write_error(conn, ErrorCode::kHeaderTooLarge,
-                             "request headers exceed " + std::to_string(sc.max_header_bytes) + " bytes", false);
-      } else if (ec == http::error::body_limit) {
-        srv.count_error(ErrorCode::kBodyTooLarge);
-        srv.count_response("other", 413);
-        co_await write_error(conn, ErrorCode::kBodyTooLarge,
-                             "request body exceeds " + std::to_string(sc.max_body_bytes) + " bytes", false);
-      } else if (!timed_out && ec != http::error::end_of_stream && ec != net::error::eof &&
-                 ec != net::error::connection_reset && ec != net::error::operation_aborted &&
-                 ec != http::error::partial_message && p.got_some()) {
-        srv.count_error(ErrorCode::kBadRequestSchema);
-        srv.count_response("other", 400);
-        co_await write_error(conn, ErrorCode::kBadRequestSchema, "malformed HTTP request: " + ec.message(), false);
-      }
+    ReadResult rr = co_await read_request(conn, sc, idle_wait);
+    if (rr.kind == ReadResult::kClosed) break;
+    if (rr.kind == ReadResult::kError) {
+      srv.count_error(rr.code);
+      srv.count_response("other", error_http_status(rr.code));
+      co_await write_error(conn, rr.code, rr.message, false);
       break;
     }
     const Clock::time_point t_start = Clock::now();
-    auto& req = p.get();
-    conn.http10 = req.version() < 11;
-    std::string_view path = path_of(req.target());
+    const http1::Head& req = conn.head;
+    conn.http10 = req.version_minor == 0;
+    std::string_view path = path_of(req.target);
     bool keep;
     if (path == "/v1/chat/completions" || path == "/chat/completions") {
-      if (req.method() != http::verb::post) {
+      if (req.method != "POST") {
         srv.count_response("chat", 405);
         keep = co_await write_error(conn, ErrorCode::kMethodNotAllowed, "use POST for chat completions",
-                                    req.keep_alive(), allow_header("POST")) && req.keep_alive();
+                                    req.keep_alive, allow_header("POST")) && req.keep_alive;
       } else {
         srv.request_begin();
-        keep = co_await handle_chat(w, conn, req, rt, t_start);
+        keep = co_await handle_chat(w, conn, rt, t_start);
         srv.request_end();
       }
     } else {
-      keep = co_await handle_admin(w, conn, req, path, rt);
+      keep = co_await handle_admin(w, conn, path, rt);
     }
     if (!keep) break;
   }

@@ -12,11 +12,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
-
+#include "base/byte_buffer.h"
 #include "parse/chat_request.h"
+#include "parse/http1.h"
 #include "server/runtime.h"
 #include "upstream/connection.h"
 #include "upstream/deadline.h"
@@ -25,8 +23,7 @@
 namespace sr::server {
 
 namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
+namespace http1 = parse::http1;
 using tcp = net::ip::tcp;
 
 class Server;
@@ -60,8 +57,11 @@ struct ClientConn {
   ClientConn(tcp::socket s, upstream::Deadlines& deadlines) : socket(std::move(s)) { deadlines.add(deadline, socket); }
   tcp::socket socket;
   upstream::Deadlines::Entry deadline;  //!< read/write deadline, enforced by the worker's sweep
-  beast::flat_buffer buffer;
+  ByteBuffer in;        //!< received bytes; a pipelined next request waits here
+  http1::Head head;     //!< the current request's head: views into `in`, valid until the handler's first co_await
+  std::string body;     //!< the current request's body (storage reused across requests)
   std::string out;      //!< reusable response buffer
+  std::string upstream_body;  //!< a whole upstream answer being relayed (storage reused)
   bool http10 = false;  //!< HTTP/1.0 client: no chunked encoding
 };
 

@@ -5,12 +5,28 @@
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/asio/ssl/error.hpp>
+
+#include <algorithm>
 #include <openssl/ssl.h>
 
 namespace sr::upstream {
 
 namespace {
 constexpr auto kToken = net::use_awaitable;
+
+class Http1Category : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "http1"; }
+  std::string message(int ev) const override {
+    return std::string("upstream answer: ") + http1::error_message(static_cast<http1::Error>(ev));
+  }
+};
+}  // namespace
+
+error_code make_error_code(http1::Error e) {
+  static const Http1Category category;
+  return error_code(static_cast<int>(e), category);
 }
 
 std::string endpoint_key(const config::Endpoint& ep) {
@@ -54,11 +70,13 @@ net::awaitable<error_code> Connection::connect(const tcp::resolver::results_type
 // Runs one I/O operation on whichever stream this connection has, under a deadline.
 // `op(stream, token)` starts the operation; the same code serves plain and TLS.
 template <class Op>
-net::awaitable<error_code> Connection::run(std::chrono::milliseconds timeout, Op op) {
+net::awaitable<error_code> Connection::run(std::chrono::milliseconds timeout, Op op, size_t* transferred) {
   error_code ec;
   deadline_.arm(timeout);
-  if (ssl_) co_await op(*ssl_, net::redirect_error(kToken, ec));
-  else co_await op(tcp_, net::redirect_error(kToken, ec));
+  size_t n = 0;
+  if (ssl_) n = co_await op(*ssl_, net::redirect_error(kToken, ec));
+  else n = co_await op(tcp_, net::redirect_error(kToken, ec));
+  if (transferred) *transferred = n;
   co_return finish(ec);
 }
 
@@ -66,21 +84,114 @@ net::awaitable<error_code> Connection::write(std::vector<net::const_buffer> bufs
   co_return co_await run(timeout, [&](auto& s, auto token) { return net::async_write(s, bufs, token); });
 }
 
-net::awaitable<error_code> Connection::read_header(http::response_parser<http::empty_body>& p,
-                                                   std::chrono::milliseconds timeout) {
-  co_return co_await run(timeout, [&](auto& s, auto token) { return http::async_read_header(s, buffer_, p, token); });
+net::awaitable<error_code> Connection::fill(std::chrono::milliseconds timeout) {
+  constexpr size_t kRead = 16384;
+  char* p = buffer_.prepare(kRead);
+  size_t n = 0;
+  error_code ec = co_await run(
+      timeout, [&](auto& s, auto token) { return s.async_read_some(net::buffer(p, kRead), token); }, &n);
+  buffer_.commit(n);
+  // A TLS peer that closes without close_notify: the same as a plain EOF here.
+  if (ec == net::ssl::error::stream_truncated) ec = net::error::eof;
+  co_return ec;
 }
 
-net::awaitable<error_code> Connection::read_some(http::response_parser<http::buffer_body>& p,
-                                                 std::chrono::milliseconds timeout) {
-  error_code ec =
-      co_await run(timeout, [&](auto& s, auto token) { return http::async_read_some(s, buffer_, p, token); });
-  co_return ec == http::error::need_buffer ? error_code{} : ec;
+net::awaitable<error_code> Connection::read_head(size_t limit, std::chrono::milliseconds timeout) {
+  http1::Head& head = head_;
+  body_ = Body::kDone;
+  for (;;) {
+    size_t scanned = 0;
+    for (;;) {
+      if (!buffer_.empty() && http1::head_complete(buffer_.view(), scanned)) {
+        http1::Error e = http1::parse_response(buffer_.view(), limit, head);
+        if (e == http1::Error::kNone) break;
+        if (e != http1::Error::kIncomplete) co_return make_error_code(e);
+      } else if (buffer_.size() >= limit) {
+        co_return make_error_code(http1::Error::kHeaderTooLarge);
+      }
+      scanned = buffer_.size();
+      error_code ec = co_await fill(timeout);
+      if (ec) co_return ec;
+    }
+    // 100 Continue and other interim answers precede the real one (101 is not ours to handle).
+    if (head.status >= 200 || head.status == 101) break;
+    buffer_.consume(head.size);
+  }
+  // The head's bytes stay in memory (consume does not move them) until the next read.
+  buffer_.consume(head.size);
+  keep_alive_ = head.keep_alive;
+  chunked_.reset();
+  if (head.status == 204 || head.status == 304 || head.status == 101) {
+    body_ = Body::kDone;
+    keep_alive_ = keep_alive_ && head.status != 101;
+  } else if (head.chunked) {
+    body_ = Body::kChunked;
+  } else if (head.content_length >= 0) {
+    remaining_ = static_cast<uint64_t>(head.content_length);
+    body_ = remaining_ ? Body::kLength : Body::kDone;
+  } else {
+    body_ = Body::kUntilClose;
+    keep_alive_ = false;
+  }
+  co_return error_code{};
 }
 
-net::awaitable<error_code> Connection::read_all(http::response_parser<http::string_body>& p,
-                                                std::chrono::milliseconds timeout) {
-  co_return co_await run(timeout, [&](auto& s, auto token) { return http::async_read(s, buffer_, p, token); });
+net::awaitable<error_code> Connection::read_piece(std::string_view& piece, std::chrono::milliseconds timeout) {
+  piece = {};
+  while (body_ != Body::kDone) {
+    if (!buffer_.empty()) {
+      char* p = buffer_.data();
+      const size_t have = buffer_.size();
+      if (body_ == Body::kLength) {
+        size_t take = static_cast<size_t>(std::min<uint64_t>(remaining_, have));
+        remaining_ -= take;
+        if (remaining_ == 0) body_ = Body::kDone;
+        buffer_.consume(take);
+        piece = std::string_view(p, take);
+        co_return error_code{};
+      }
+      if (body_ == Body::kChunked) {
+        http1::ChunkedDecoder::Step st = chunked_.decode(p, have);
+        buffer_.consume(st.consumed);
+        if (st.error != http1::Error::kNone) {
+          keep_alive_ = false;
+          co_return make_error_code(st.error);
+        }
+        if (chunked_.done()) body_ = Body::kDone;
+        piece = std::string_view(p, st.produced);
+        if (st.produced > 0 || body_ == Body::kDone) co_return error_code{};
+      } else {  // kUntilClose
+        buffer_.consume(have);
+        piece = std::string_view(p, have);
+        co_return error_code{};
+      }
+    }
+    error_code ec = co_await fill(timeout);
+    if (ec == net::error::eof && body_ == Body::kUntilClose) {
+      body_ = Body::kDone;
+      co_return error_code{};
+    }
+    if (ec) co_return ec;
+  }
+  co_return error_code{};
+}
+
+net::awaitable<error_code> Connection::read_body(std::string& out, size_t limit, std::chrono::milliseconds timeout) {
+  if (body_ == Body::kLength) {
+    if (remaining_ > limit - std::min(limit, out.size())) co_return make_error_code(http1::Error::kBodyTooLarge);
+    out.reserve(out.size() + static_cast<size_t>(remaining_));
+  }
+  while (body_ != Body::kDone) {
+    std::string_view piece;
+    error_code ec = co_await read_piece(piece, timeout);
+    if (ec) co_return ec;
+    if (out.size() + piece.size() > limit) {
+      keep_alive_ = false;
+      co_return make_error_code(http1::Error::kBodyTooLarge);
+    }
+    out.append(piece.data(), piece.size());
+  }
+  co_return error_code{};
 }
 
 void Connection::close() {
@@ -107,7 +218,7 @@ ConnectionPtr Pool::take(const std::string& key) {
 }
 
 void Pool::put(ConnectionPtr c) {
-  if (!c || !c->socket().is_open()) return;
+  if (!c || !c->socket().is_open() || !c->reusable()) return;
   auto& v = idle_[c->key()];
   if (v.size() >= max_idle_per_key_) return;  // dropping closes it
   c->idle_since = Clock::now();

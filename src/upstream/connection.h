@@ -13,22 +13,25 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "base/byte_buffer.h"
 #include "config/config.h"
+#include "parse/http1.h"
 #include "upstream/deadline.h"
 
 namespace sr::upstream {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace http1 = parse::http1;
 using tcp = net::ip::tcp;
 using error_code = boost::system::error_code;
 using Clock = std::chrono::steady_clock;
+
+//! Framing errors of an upstream answer as error codes (category "http1").
+error_code make_error_code(http1::Error e);
 
 //! Identity of an endpoint for pooling: scheme, host and port.
 std::string endpoint_key(const config::Endpoint& ep);
@@ -44,7 +47,6 @@ class Connection {
   tcp::socket& socket() { return ssl_ ? ssl_->next_layer() : tcp_; }
   //! True if the last failed operation failed because its deadline passed.
   bool timed_out() const { return deadline_.fired(); }
-  beast::flat_buffer& buffer() { return buffer_; }
 
   //! TCP connect (+ TLS handshake with SNI and host-name verification).
   net::awaitable<error_code> connect(const tcp::resolver::results_type& addrs, const config::Endpoint& ep,
@@ -53,12 +55,21 @@ class Connection {
   //! Writes raw bytes (a pre-built request head + body).
   net::awaitable<error_code> write(std::vector<net::const_buffer> bufs, std::chrono::milliseconds timeout);
 
-  //! Reads the response head.
-  net::awaitable<error_code> read_header(http::response_parser<http::empty_body>& p, std::chrono::milliseconds timeout);
-  //! Reads what is there of the body into p's buffer_body (need_buffer is success).
-  net::awaitable<error_code> read_some(http::response_parser<http::buffer_body>& p, std::chrono::milliseconds timeout);
-  //! Reads the whole remaining body.
-  net::awaitable<error_code> read_all(http::response_parser<http::string_body>& p, std::chrono::milliseconds timeout);
+  //! Reads a response head (interim 1xx heads are skipped) of at most `limit`
+  //! bytes and prepares to read its body. head() views this connection's buffer:
+  //! valid until the next read. EOF before a complete head is net::error::eof.
+  net::awaitable<error_code> read_head(size_t limit, std::chrono::milliseconds timeout);
+  //! The head read by read_head().
+  const http1::Head& head() const { return head_; }
+  //! The next piece of the body, transfer coding removed; empty once the body is
+  //! complete (then body_done()). Valid until the next read.
+  net::awaitable<error_code> read_piece(std::string_view& piece, std::chrono::milliseconds timeout);
+  //! Appends the rest of the body to `out`; more than `limit` bytes is kBodyTooLarge.
+  net::awaitable<error_code> read_body(std::string& out, size_t limit, std::chrono::milliseconds timeout);
+  //! True once the current response's body has been read completely.
+  bool body_done() const { return body_ == Body::kDone; }
+  //! True if this connection can carry another request after the current body.
+  bool reusable() const { return body_ == Body::kDone && keep_alive_ && buffer_.empty(); }
 
   //! Closes the socket now (used to cancel an in-flight request).
   void close();
@@ -72,13 +83,22 @@ class Connection {
   // Maps a deadline cancellation to beast::error::timeout, so callers see one error.
   error_code finish(error_code ec);
   template <class Op>
-  net::awaitable<error_code> run(std::chrono::milliseconds timeout, Op op);
+  net::awaitable<error_code> run(std::chrono::milliseconds timeout, Op op, size_t* transferred = nullptr);
+  // One read of whatever arrived into buffer_.
+  net::awaitable<error_code> fill(std::chrono::milliseconds timeout);
+
+  enum class Body { kDone, kLength, kChunked, kUntilClose };
 
   std::string key_;
   tcp::socket tcp_;
   std::unique_ptr<beast::ssl_stream<tcp::socket>> ssl_;
-  beast::flat_buffer buffer_;
+  ByteBuffer buffer_;
+  http1::Head head_;
   Deadlines::Entry deadline_;
+  Body body_ = Body::kDone;
+  uint64_t remaining_ = 0;  // kLength: body bytes still to come
+  http1::ChunkedDecoder chunked_;
+  bool keep_alive_ = false;
 };
 using ConnectionPtr = std::unique_ptr<Connection>;
 
