@@ -1,6 +1,7 @@
 #include "signals/pii_datagen.h"
 
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <string_view>
 
@@ -106,18 +107,9 @@ class Generator {
       EntityType type;
       std::string value = fill(slot, id, &type);
       int len = cp_len(value);
-      if (len > 0) {
-        // Adjacent same-type pieces on one line ("{{building_number}} {{street_name}}") form one span.
-        bool merged = false;
-        if (!out.spans.empty() && out.spans.back().type == type && type == EntityType::kStreetAddress) {
-          std::string_view gap = std::string_view(out.text).substr(out.text.size() - text.size());
-          if (text.size() <= 2 && gap.find('\n') == std::string_view::npos) {
-            out.spans.back().end = cp + len;
-            merged = true;
-          }
-        }
-        if (!merged) out.spans.push_back({type, cp, cp + len});
-      }
+      // Pieces stay separate spans ("{{building_number}} {{street_name}}" is
+      // two STREET_ADDRESS spans in the Presidio data, "{{address}}" one).
+      if (len > 0) out.spans.push_back({type, cp, cp + len});
       out.text += value;
       cp += len;
       i = close + 2;
@@ -148,14 +140,49 @@ class Generator {
     }
   }
 
-  std::string street_name(const Identity& id) {
-    // "Avenida Noruega 42" -> "Avenida Noruega"; "123 Main St" -> "Main St".
-    std::string s = id.street;
-    size_t a = s.find_first_not_of("0123456789 ");
-    if (a != std::string::npos && a > 0) s = s.substr(a);
-    size_t b = s.find_last_not_of("0123456789 ");
-    if (b != std::string::npos) s = s.substr(0, b + 1);
-    return s;
+  // Presidio's street_name is a whole street line of some locale ("Puruntie
+  // 82", "2450 Crown St"); the identity's street address is the same kind.
+  std::string street_name(const Identity& id) { return id.street; }
+
+  std::string secondary() { return std::string(pick(2) ? "Apt. " : "Suite ") + digits(3); }
+
+  // A whole address in one of the Faker layouts the Presidio data uses: one
+  // line with commas, or lines ("\n, ST\n 12345", "\n Suite 1\n City\n
+  // Country 12345"), military and "corner of" forms. One STREET_ADDRESS span.
+  std::string address(const Identity& id) {
+    std::string num = digits(1 + static_cast<int>(pick(5)));
+    std::string line1 = pick(2) ? num + " " + id.street : id.street;
+    if (pick(2)) line1.append(" ").append(secondary());
+    std::string state = pick(4) ? id.state : std::string("nan");
+    switch (pick(10)) {
+      case 0:
+        return line1 + "\n" + id.city + ", " + state + " " + id.zip;
+      case 1:
+        return line1 + "\n" + id.city + "\n, " + state + "\n " + (pick(2) ? id.country + " " : "") + id.zip;
+      case 2:
+        return num + " " + id.street + "\n " + secondary() + "\n " + id.city + "\n " + id.country +
+               (pick(4) ? " " + id.zip : "");
+      case 3:
+        return line1 + ", " + id.city + ", " + id.country + (pick(2) ? " " + id.zip : "");
+      case 4:
+        return line1 + " " + id.city + " " + (pick(2) ? id.country : state);
+      case 5: {
+        static constexpr const char* kPost[] = {"APO AA ", "APO AE ", "APO AP ", "FPO AE ", "FPO AP ", "DPO AA "};
+        std::string tail = std::string(kPost[pick(std::size(kPost))]) + digits(5);
+        switch (pick(3)) {
+          case 0:
+            return "PSC " + digits(4) + ", Box " + digits(4) + "\n" + tail;
+          case 1:
+            return "Unit " + digits(4) + " Box " + digits(4) + "\n" + tail;
+          default:
+            return std::string(pick(2) ? "USNS " : "USS ") + id.surname + "\n" + tail;
+        }
+      }
+      case 6:
+        return "the corner of " + id.street + " and " + id.surname + (pick(2) ? " Street" : " Road");
+      default:
+        return line1 + ", " + id.city;
+    }
   }
 
   std::string luhn_card() {
@@ -213,24 +240,15 @@ class Generator {
     if (slot == "city") return *type = EntityType::kLocation, id.city;
     if (slot == "country") return *type = EntityType::kLocation, id.country;
     if (slot == "state_abbr") return *type = EntityType::kLocation, id.state;
-    if (slot == "address") {
-      *type = EntityType::kStreetAddress;
-      switch (pick(3)) {
-        case 0:
-          return id.street + "\n" + id.city + ", " + id.state + " " + id.zip;
-        case 1:
-          return id.street + ", " + id.city + ", " + id.state + " " + id.zip;
-        default:
-          return id.street + ", " + id.city;
-      }
-    }
+    if (slot == "address") return *type = EntityType::kStreetAddress, address(id);
     if (slot == "street_name") return *type = EntityType::kStreetAddress, street_name(id);
-    if (slot == "building_number") return *type = EntityType::kStreetAddress, digits(1 + static_cast<int>(pick(4)));
-    if (slot == "secondary_address") {
-      *type = EntityType::kStreetAddress;
-      return std::string(pick(2) ? "Apt. " : "Suite ") + digits(3);
-    }
-    if (slot == "postcode" || slot == "zipcode") return *type = EntityType::kZip, id.zip;
+    if (slot == "building_number") return *type = EntityType::kStreetAddress, digits(1 + static_cast<int>(pick(5)));
+    if (slot == "secondary_address") return *type = EntityType::kStreetAddress, secondary();
+    // Both Presidio files label {{postcode}} (after a country, closing an
+    // address written in pieces) as part of the address; {{zipcode}} (after
+    // "zip", a state code or on its own line) is a ZIP_CODE in synth_dataset_v2.
+    if (slot == "postcode") return *type = EntityType::kStreetAddress, id.zip;
+    if (slot == "zipcode") return *type = EntityType::kZip, id.zip;
     if (slot == "phone_number") return *type = EntityType::kPhone, id.phone;
     if (slot == "email") return *type = EntityType::kEmail, id.email;
     if (slot == "credit_card_number") return *type = EntityType::kCreditCard, luhn_card();

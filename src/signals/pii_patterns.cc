@@ -80,6 +80,7 @@ constexpr auto kUsStates = packed(kUsStatesWords);
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+
 // True if a word of `list` occurs among the `before` word tokens before
 // `b` or the `after` word tokens from `e` on, not crossing a blank line.
 template <size_t N>
@@ -145,9 +146,23 @@ class Scanner {
       if (used > 0) c += used - 1;
     }
     scan_month_dates();
+    scan_zip_context();
   }
 
  private:
+  // Postal codes right after a ZIP word ("ZIP: 394 13", "zip code is
+  // 7412 SL", "postal code B0J 2H0"): the strongest ZIP evidence there is.
+  void scan_zip_context() {
+    for (int i = 0; i < d_.size(); ++i) {
+      const Token& t = d_.toks[i];
+      if (t.kind != TokenKind::kNumber && t.kind != TokenKind::kMixed) continue;
+      int e = postal_code_end(d_, i);
+      if (e < 0 || !context(d_, i, e, kZipCtx, 3, 0)) continue;
+      emit(EntityType::kZip, i, e, kZipContextScore, false);
+      i = e - 1;
+    }
+  }
+
   std::string_view bytes(int b, int e) const {
     return d_.text.substr(d_.toks[b].b0, d_.toks[e - 1].b1 - d_.toks[b].b0);
   }
@@ -678,5 +693,48 @@ class Scanner {
 }  // namespace
 
 void scan_structured(const Doc& doc, std::vector<Candidate>* out) { Scanner(doc, out).run(); }
+
+int postal_code_end(const Doc& d, int i) {
+  const int n = d.size();
+  if (i < 0 || i >= n) return -1;
+  const Token& t = d.toks[i];
+  auto glued = [&](int k) { return k < n && !d.toks[k].space_before; };
+  auto spaced = [&](int k) { return k < n && d.toks[k].space_before && !d.toks[k].nl_before; };
+  auto number = [&](int k, int lo, int hi) {
+    return k < n && d.toks[k].kind == TokenKind::kNumber && d.toks[k].n_digits >= lo && d.toks[k].n_digits <= hi;
+  };
+  // The code must end there: "12345-6789x" or "12345.5" are something else.
+  auto ends = [&](int k) {
+    if (k >= n || d.toks[k].space_before) return k;
+    char ch = d.text[d.toks[k].b0];
+    bool closing = d.toks[k].kind == TokenKind::kPunct && ch != '-' && ch != '/' && ch != '.' && ch != ':';
+    bool final_dot = ch == '.' && (k + 1 >= n || d.toks[k + 1].space_before);
+    return closing || final_dot ? k : -1;
+  };
+  if (t.kind == TokenKind::kMixed && !t.has_nonascii && t.b1 - t.b0 == 3) {
+    // Canadian "A1A 1A1".
+    std::string_view a = d.raw(i);
+    auto letter = [](char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; };
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (!letter(a[0]) || !digit(a[1]) || !letter(a[2]) || !spaced(i + 1)) return -1;
+    std::string_view b = d.raw(i + 1);
+    if (d.toks[i + 1].kind != TokenKind::kMixed || b.size() != 3 || !digit(b[0]) || !letter(b[1]) || !digit(b[2])) {
+      return -1;
+    }
+    return ends(i + 2);
+  }
+  if (t.kind != TokenKind::kNumber) return -1;
+  if (t.n_digits >= 2 && t.n_digits <= 5 && glued(i + 1) && d.text[d.toks[i + 1].b0] == '-' &&
+      d.toks[i + 1].kind == TokenKind::kPunct && glued(i + 2) && number(i + 2, 3, 4)) {
+    return ends(i + 3);  // "12345-6789", "53-320", "3610-114"
+  }
+  if (t.n_digits == 3 && spaced(i + 1) && number(i + 1, 2, 2)) return ends(i + 2);  // "394 13"
+  if (t.n_digits == 4 && spaced(i + 1) && d.toks[i + 1].kind == TokenKind::kWord && d.toks[i + 1].all_upper &&
+      d.toks[i + 1].b1 - d.toks[i + 1].b0 == 2) {
+    return ends(i + 2);  // Dutch "7412 SL"
+  }
+  if (t.n_digits < 3 || t.n_digits > 6) return -1;
+  return ends(i + 1);
+}
 
 }  // namespace sr::signals::pii

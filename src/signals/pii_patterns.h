@@ -14,4 +14,9 @@ namespace sr::signals::pii {
 //! the caller drops those below its threshold. Linear in the number of tokens.
 void scan_structured(const Doc& doc, std::vector<Candidate>* out);
 
+//! If a postal code starts at token `i` ("12345", "12345-6789", "53-320",
+//! "3610-114", "394 13", "7412 SL", "B0J 2H0"; one line), returns the token
+//! index just past it, else -1. Shape only: callers supply the context.
+int postal_code_end(const Doc& doc, int i);
+
 }  // namespace sr::signals::pii

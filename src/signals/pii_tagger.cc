@@ -71,7 +71,7 @@ namespace {
 // Feature template ids; the value hashes are mixed with these.
 enum Tmpl : uint64_t {
   kBias = 1, kW0, kWm1, kWp1, kWm2, kWp2, kShape0, kShapem1, kShapep1, kPre3, kSuf3, kSuf2,
-  kGaz0, kGazm1, kGazp1, kFlags, kBigram, kShapeGaz
+  kGaz0, kGazm1, kGazp1, kFlags, kBigram, kShapeGaz, kLineBreak, kLineShape, kLeft3
 };
 
 uint32_t flags_of(const Token& t, int len_cp) {
@@ -155,6 +155,14 @@ void extract_features(const Doc& doc, const Gazetteer& gaz, uint32_t bucket_bits
         hash_mix(kFlags, flags_of(t, t.c1 - t.c0)),
         hash_mix(kBigram, hw[j - 1] * 31 + hw[j]),
         hash_mix(kShapeGaz, hs[j] * 131 + gz[j] + (static_cast<uint64_t>(gz[j - 1]) << 16)),
+        // Line structure on its own (the flags feature mixes it with case and
+        // length): a line break before/after the token is where address lines,
+        // signature lines and list items begin and end.
+        hash_mix(kLineBreak, (t.nl_before ? 1u : 0u) | (i + 1 < n && doc.toks[i + 1].nl_before ? 2u : 0u) |
+                                 (i + 1 >= n ? 4u : 0u)),
+        hash_mix(kLineShape, hs[j] * 7 + (t.nl_before ? 1u : 0u) + (i + 1 < n && doc.toks[i + 1].nl_before ? 2u : 0u)),
+        // The three words before: "his address: 21" vs "'s address:\n\n21".
+        hash_mix(kLeft3, (i >= 3 ? hw[j - 3] : 0x5151) * 1000003 + hw[j - 2] * 31 + hw[j - 1]),
     };
     for (int k = 0; k < kNumFeatures; ++k) f[k] = static_cast<uint32_t>(v[k]) & mask;
   }
@@ -423,7 +431,10 @@ TaggerModel train_tagger(const std::vector<TaggedDoc>& docs, std::vector<EntityT
 
 namespace {
 constexpr char kMagic[8] = {'S', 'R', 'P', 'I', 'I', 'T', 'G', '1'};
-constexpr uint32_t kVersion = 1;
+// Version 2: 21 features per token (line-break, line-shape and three-word
+// left context added) and STREET_ADDRESS listed twice (blocks and pieces).
+// A version-1 file would decode with the wrong features, so it is refused.
+constexpr uint32_t kVersion = 2;
 
 template <class T>
 void put(std::string* out, const T& v) {

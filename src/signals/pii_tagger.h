@@ -6,8 +6,9 @@
 // PHONE_NUMBER, US_DRIVER_LICENSE) that the rule scanner may miss.
 //
 // Model file `pii_tagger.bin` (little-endian):
-//   magic "SRPIITG1", u32 version=1, u32 bucket_bits, u32 num_types,
-//   u8 types[num_types], f32 emit_scale, i8 emit[(1<<bucket_bits) * 16] (tags padded to 16),
+//   magic "SRPIITG1", u32 version=2, u32 bucket_bits, u32 num_types,
+//   u8 types[num_types] (a type may repeat: each entry is its own B/I tag pair,
+//   e.g. STREET_ADDRESS as whole blocks and as pieces), f32 emit_scale, i8 emit[(1<<bucket_bits) * 16] (tags padded to 16),
 //   f32 trans[(num_tags+1) * num_tags]  (row num_tags = start),
 //   u32 gaz_count, {u64 hash, u16 bits}[gaz_count], u64 fnv1a checksum of all preceding bytes.
 #include <cstdint>
@@ -60,7 +61,7 @@ struct PaddedTrans;
 //! Weights and gazetteer; immutable after load, shared by all threads.
 struct TaggerModel {
   uint32_t bucket_bits = 17;
-  std::vector<EntityType> types;  //!< tag 0 = O, tag 1+2k = B-types[k], 2+2k = I-types[k]
+  std::vector<EntityType> types;  //!< tag 0 = O, tag 1+2k = B-types[k], 2+2k = I-types[k]; may repeat
   float emit_scale = 1.0f;
   std::vector<int8_t> emit;       //!< [bucket][kTagStride]
   std::vector<float> trans;       //!< [(prev or start)][tag], num_tags+1 rows
@@ -82,7 +83,7 @@ Result<bool> save_tagger(const TaggerModel& m, const std::string& path);
 
 //! Fills the per-token feature buckets of `doc` (num_features per token,
 //! row-major) using the gazetteer.
-inline constexpr int kNumFeatures = 18;
+inline constexpr int kNumFeatures = 21;
 void extract_features(const Doc& doc, const Gazetteer& gaz, uint32_t bucket_bits, std::vector<uint32_t>* feats);
 
 //! Viterbi decode with the quantised model; appends spans as candidates.

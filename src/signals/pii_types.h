@@ -60,6 +60,10 @@ struct Candidate {
   bool validated = false;  //!< passed a checksum/parser (wins overlaps)
 };
 
+//! Score of a postal code found right after a "zip"/"postal" word; such a ZIP
+//! wins over a tagger STREET_ADDRESS made of the same tokens.
+inline constexpr float kZipContextScore = 0.95f;
+
 //! The tokenised request text, built once per recognize() call.
 struct Doc {
   std::string_view text;

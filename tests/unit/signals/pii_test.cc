@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <atomic>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "base/paths.h"
+#include "signals/pii_patterns.h"
 #include "signals/pii_tagger.h"
 
 namespace sr::signals {
@@ -100,6 +102,50 @@ TEST_F(PiiRulesTest, ContextDecidesBareNumbers) {
   // A bare year is a date only after a preposition such as "in".
   EXPECT_NE(find(rec_->recognize("founded in 1977"), "DATE_TIME"), nullptr);
   EXPECT_EQ(find(rec_->recognize("I scored 1977 points"), "DATE_TIME"), nullptr);
+}
+
+// Type and text of every entity, for whole-output comparisons.
+std::vector<std::pair<std::string, std::string>> typed(const std::vector<Entity>& ents) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& e : ents) out.emplace_back(e.type, e.text);
+  return out;
+}
+
+using Typed = std::vector<std::pair<std::string, std::string>>;
+
+TEST_F(PiiRulesTest, PostalCodesAfterZipWords) {
+  // International shapes after a ZIP word, whole code in one span.
+  EXPECT_EQ(typed(rec_->recognize("ZIP: 394 13")), (Typed{{"ZIP_CODE", "394 13"}}));
+  EXPECT_EQ(typed(rec_->recognize("postal code 7412 SL please")), (Typed{{"ZIP_CODE", "7412 SL"}}));
+  EXPECT_EQ(typed(rec_->recognize("zip B3H 4R2")), (Typed{{"ZIP_CODE", "B3H 4R2"}}));
+  EXPECT_EQ(typed(rec_->recognize("ZIP: 75534-030")), (Typed{{"ZIP_CODE", "75534-030"}}));
+  EXPECT_EQ(typed(rec_->recognize("my zip code is 2371.")), (Typed{{"ZIP_CODE", "2371"}}));
+  // After a US state code without a ZIP word.
+  EXPECT_EQ(typed(rec_->recognize("Springfield, IL 62704")), (Typed{{"ZIP_CODE", "62704"}}));
+  // Shape alone is not enough.
+  EXPECT_EQ(find(rec_->recognize("we sold 394 13 times"), "ZIP_CODE"), nullptr);
+}
+
+TEST(PiiPostalShape, AcceptsPostalCodesOnly) {
+  auto end_of = [](std::string_view text) {
+    pii::Doc d;
+    d.build(text, text.size());
+    int e = pii::postal_code_end(d, 0);
+    return e < 0 ? std::string("-") : std::string(text.substr(0, d.toks[e - 1].b1));
+  };
+  EXPECT_EQ(end_of("12345"), "12345");
+  EXPECT_EQ(end_of("12345-6789 x"), "12345-6789");
+  EXPECT_EQ(end_of("53-320,"), "53-320");
+  EXPECT_EQ(end_of("3610-114 in"), "3610-114");
+  EXPECT_EQ(end_of("340 12"), "340 12");
+  EXPECT_EQ(end_of("7412 SL"), "7412 SL");
+  EXPECT_EQ(end_of("B0J 2H0."), "B0J 2H0");
+  EXPECT_EQ(end_of("12"), "-");          // too short
+  EXPECT_EQ(end_of("1234567"), "-");     // too long
+  EXPECT_EQ(end_of("12345.67"), "-");    // a decimal number
+  EXPECT_EQ(end_of("2021-01-01"), "-");  // a date, not "2021-01"
+  EXPECT_EQ(end_of("12345\n67"), "12345");
+  EXPECT_EQ(end_of("B0J2H0"), "-");
 }
 
 TEST_F(PiiRulesTest, OffsetsAreCodePointsWithMultibyteText) {
@@ -250,6 +296,20 @@ TEST_F(PiiModelFileTest, CorruptFilesAreRejectedCleanly) {
   for (size_t n = 0; n < 64; ++n) EXPECT_FALSE(load_bytes(good_.substr(0, n)).has_value()) << n;
 }
 
+// A file of an older format version (different features) is refused even
+// with a valid checksum.
+TEST_F(PiiModelFileTest, OlderVersionIsRejected) {
+  std::string old = good_;
+  uint32_t v = 1;
+  std::memcpy(old.data() + 8, &v, sizeof(v));
+  uint64_t sum = pii::fnv1a(std::string_view(old).substr(0, old.size() - 8));
+  std::memcpy(old.data() + old.size() - 8, &sum, sizeof(sum));
+  auto r = load_bytes(old);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, ErrorCode::kModelFile);
+  EXPECT_NE(r.error().message.find("version 1"), std::string::npos) << r.error().message;
+}
+
 TEST_F(PiiModelFileTest, MissingDirectoryIsAnError) {
   auto r = load_pii_recognizer((dir_ / "nope").string());
   ASSERT_FALSE(r.has_value());
@@ -282,6 +342,61 @@ TEST(PiiBuiltinModel, FindsObviousNamesAndAddresses) {
 
   ents = (*rec)->recognize("Write a Python function that sorts a list of integers.");
   EXPECT_TRUE(ents.empty()) << ents.size() << " unexpected, first: " << (ents.empty() ? "" : ents[0].type);
+}
+
+// Addresses as the Presidio data writes them: a whole block (lines, state,
+// ZIP) is one span; an address written in pieces keeps its pieces, places
+// and postcode apart.
+TEST(PiiBuiltinModel, AddressBlocksAndPieces) {
+  auto rec = load_pii_recognizer("");
+  ASSERT_TRUE(rec.has_value()) << rec.error().message;
+  auto ents = (*rec)->recognize("Please send it to 4 Elm Street Apt. 2\nSpringfield\n, IL\n 62704 by Friday.");
+  EXPECT_EQ(typed(ents), (Typed{{"STREET_ADDRESS", "4 Elm Street Apt. 2\nSpringfield\n, IL\n 62704"},
+                                {"DATE_TIME", "Friday"}}));
+  ents = (*rec)->recognize("I'll meet you at 77 Harbour Road Suite 12\nBristol, GB 40213 after the concert.");
+  EXPECT_EQ(typed(ents), (Typed{{"STREET_ADDRESS", "77 Harbour Road Suite 12\nBristol, GB 40213"}}));
+  ents = (*rec)->recognize("The office is at PSC 1234, Box 5678\nAPO AE 09012");
+  EXPECT_EQ(typed(ents), (Typed{{"STREET_ADDRESS", "PSC 1234, Box 5678\nAPO AE 09012"}}));
+  // Pieces: street line, secondary line, city and country, postcode after the country.
+  ents = (*rec)->recognize("Peter Lund\n\n81 Kongensgade 14\n Apt. 301\n Odense\n Denmark 50321");
+  const Entity* apt = nullptr;
+  for (const auto& e : ents) {
+    if (e.type == "STREET_ADDRESS" && e.text == "Apt. 301") apt = &e;
+  }
+  ASSERT_NE(apt, nullptr) << "address pieces were joined";
+  Typed places;
+  for (const auto& e : ents) {
+    if (e.type == "LOCATION" || e.type == "ZIP_CODE" || e.text == "50321") places.emplace_back(e.type, e.text);
+  }
+  EXPECT_EQ(places, (Typed{{"LOCATION", "Odense"}, {"LOCATION", "Denmark"}, {"STREET_ADDRESS", "50321"}}));
+  // No address in number lists.
+  EXPECT_EQ(find((*rec)->recognize("between 50000 and 70000 for [5, 24, 19, 47]"), "STREET_ADDRESS"), nullptr);
+}
+
+// ZIP codes: after a ZIP word even where the tagger sees an address, after a
+// place on the same line, alone on the line after a state; not a year.
+TEST(PiiBuiltinModel, ZipCodesBesidePlaces) {
+  auto rec = load_pii_recognizer("");
+  ASSERT_TRUE(rec.has_value()) << rec.error().message;
+  EXPECT_EQ(typed((*rec)->recognize("My zip code is 35649")), (Typed{{"ZIP_CODE", "35649"}}));
+  auto ents = (*rec)->recognize("Looking to support Acme in Arendal 4844 in its mission to grow.");
+  const Entity* zip = find(ents, "ZIP_CODE");
+  ASSERT_NE(zip, nullptr);
+  EXPECT_EQ(zip->text, "4844");
+  ents = (*rec)->recognize("Billing address: Jane Roe\n    512 Oak Lane 9 Apt. 12\n   Halifax\n    NS\n    B3H 4R2");
+  zip = find(ents, "ZIP_CODE");
+  ASSERT_NE(zip, nullptr);
+  EXPECT_EQ(zip->text, "B3H 4R2");
+  EXPECT_EQ(find((*rec)->recognize("We visited Paris 2024 for the games."), "ZIP_CODE"), nullptr);
+}
+
+TEST(PiiBuiltinModel, HonorificIsTitleNotName) {
+  auto rec = load_pii_recognizer("");
+  ASSERT_TRUE(rec.has_value()) << rec.error().message;
+  EXPECT_EQ(typed((*rec)->recognize("Miss Gabriella Moreau called yesterday.")),
+            (Typed{{"TITLE", "Miss"}, {"PERSON", "Gabriella Moreau"}}));
+  auto ents = (*rec)->recognize("He just turned 34 years old and the firm was founded in 1990.");
+  EXPECT_EQ(typed(ents), (Typed{{"AGE", "34"}, {"DATE_TIME", "1990"}}));
 }
 
 TEST(PiiBuiltinModel, BrokenUtf8AndHugeInputThroughTagger) {
