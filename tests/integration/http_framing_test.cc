@@ -1,0 +1,201 @@
+// HTTP/1.1 framing at both doors of the gateway, over real sockets: what clients
+// may send (chunked bodies, pipelining, Expect, HTTP/1.0, smuggling shapes) and
+// what upstreams may answer (close-delimited, chunked JSON, interim 100, garbage).
+#include <sys/socket.h>
+
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "gateway_fixture.h"
+
+namespace sr::testing {
+namespace {
+
+size_t count_of(const std::string& s, const std::string& needle) {
+  size_t n = 0;
+  for (size_t p = 0; (p = s.find(needle, p)) != std::string::npos; p += needle.size()) ++n;
+  return n;
+}
+
+std::string post_head(size_t content_length, const std::string& extra = "") {
+  return "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: " +
+         std::to_string(content_length) + "\r\n" + extra + "\r\n";
+}
+
+TEST_F(Gateway, ChunkedRequestBodyIsDecoded) {
+  start(default_yaml());
+  std::string body = chat("please prove this");
+  std::string chunked = "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n";
+  // Three chunks of uneven size, one with an extension, then a trailer.
+  size_t a = body.size() / 3, b = body.size() / 2;
+  auto hex = [](size_t n) { char buf[16]; snprintf(buf, sizeof buf, "%zx", n); return std::string(buf); };
+  chunked += hex(a) + "\r\n" + body.substr(0, a) + "\r\n";
+  chunked += hex(b - a) + ";note=1\r\n" + body.substr(a, b - a) + "\r\n";
+  chunked += hex(body.size() - b) + "\r\n" + body.substr(b) + "\r\n0\r\nx-trailer: 1\r\n\r\n";
+  std::string resp = raw_exchange(port_, chunked);
+  EXPECT_NE(resp.find("HTTP/1.1 200"), std::string::npos) << resp.substr(0, 300);
+  EXPECT_NE(resp.find("x-semrouter-model: large"), std::string::npos) << resp.substr(0, 300);
+  EXPECT_NE(large_->last_request_body().find("please prove this"), std::string::npos);
+}
+
+TEST_F(Gateway, PipelinedRequestsAnswerInOrder) {
+  start(default_yaml());
+  std::string one = chat("hello one"), two = chat("prove two");
+  std::string bytes = post_head(one.size()) + one + post_head(two.size(), "connection: close\r\n") + two;
+  std::string resp = raw_exchange(port_, bytes);
+  ASSERT_EQ(count_of(resp, "HTTP/1.1 200"), 2u) << resp;
+  size_t first = resp.find("x-semrouter-model: small"), second = resp.find("x-semrouter-model: large");
+  ASSERT_NE(first, std::string::npos);
+  ASSERT_NE(second, std::string::npos);
+  EXPECT_LT(first, second);
+}
+
+TEST_F(Gateway, ExpectContinueAndHttp10) {
+  start(default_yaml());
+  std::string body = chat("hi");
+  std::string resp = raw_exchange(port_, post_head(body.size(), "expect: 100-continue\r\nconnection: close\r\n") + body);
+  // Either order is legal for a client that sends the body at once; both must be there.
+  EXPECT_NE(resp.find("HTTP/1.1 200"), std::string::npos) << resp.substr(0, 300);
+  std::string r10 = raw_exchange(port_, "GET /health HTTP/1.0\r\n\r\n");
+  EXPECT_NE(r10.find(" 200 "), std::string::npos) << r10;  // and the server closed (raw_exchange returned)
+}
+
+TEST_F(Gateway, SmugglingShapesAndBrokenFramingAre400) {
+  start(default_yaml());
+  std::string body = chat("hi");
+  std::string both = "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: " + std::to_string(body.size()) +
+                     "\r\ntransfer-encoding: chunked\r\n\r\n" + body;
+  std::string r1 = raw_exchange(port_, both);
+  EXPECT_NE(r1.find("HTTP/1.1 400"), std::string::npos) << r1.substr(0, 300);
+  EXPECT_NE(r1.find("Transfer-Encoding"), std::string::npos) << r1;
+  std::string r2 = raw_exchange(port_, "POST /v1/chat/completions HTTP/1.1\r\ncontent-length: 5\r\ncontent-length: 7\r\n\r\nhello");
+  EXPECT_NE(r2.find("HTTP/1.1 400"), std::string::npos) << r2.substr(0, 300);
+  std::string r3 = raw_exchange(port_, "POST /v1/chat/completions HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n");
+  EXPECT_NE(r3.find("HTTP/1.1 400"), std::string::npos) << r3.substr(0, 300);
+  EXPECT_NE(r3.find("chunked"), std::string::npos) << r3;
+  std::string r4 = raw_exchange(port_, "GET /health HTTP/1.1\r\nx-folded: a\r\n b\r\n\r\n");
+  EXPECT_NE(r4.find("HTTP/1.1 400"), std::string::npos) << r4.substr(0, 300);
+  EXPECT_EQ(small_->stats().chat_completions + large_->stats().chat_completions, 0u);
+}
+
+// A one-shot raw upstream: answers every request on its port with `answer`
+// (then closes if `close_after`), so framing the mock never produces can be tested.
+class RawUpstream {
+ public:
+  RawUpstream(std::string answer, bool close_after) : answer_(std::move(answer)), close_after_(close_after) {
+    acceptor_.open(tcp::v4());
+    acceptor_.set_option(net::socket_base::reuse_address(true));
+    acceptor_.bind(tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+    thread_ = std::thread([this] { run(); });
+  }
+  ~RawUpstream() {
+    stop_ = true;
+    // Wake a read blocked on a kept-alive connection (Asio's blocking reads poll,
+    // ignoring SO_RCVTIMEO), then the accept.
+    if (int fd = current_fd_.load(); fd >= 0) ::shutdown(fd, SHUT_RDWR);
+    boost::system::error_code ec;
+    tcp::socket poke(ioc_);
+    poke.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_), ec);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+  int requests() const { return requests_; }
+
+ private:
+  void run() {
+    while (!stop_) {
+      boost::system::error_code ec;
+      tcp::socket s(ioc_);
+      acceptor_.accept(s, ec);
+      if (ec || stop_) return;
+      current_fd_ = s.native_handle();
+      std::string in;
+      char buf[8192];
+      for (;;) {
+        size_t n = s.read_some(net::buffer(buf), ec);
+        if (ec) break;
+        in.append(buf, n);
+        size_t he = in.find("\r\n\r\n");
+        if (he == std::string::npos) continue;
+        size_t cl = 0;
+        size_t p = in.find("content-length: ");
+        if (p != std::string::npos) cl = std::stoul(in.substr(p + 16));
+        if (in.size() < he + 4 + cl) continue;
+        in.erase(0, he + 4 + cl);
+        ++requests_;
+        net::write(s, net::buffer(answer_), ec);
+        if (close_after_ || ec) break;
+      }
+      current_fd_ = -1;
+      s.shutdown(tcp::socket::shutdown_both, ec);
+    }
+  }
+  net::io_context ioc_;
+  tcp::acceptor acceptor_{ioc_};
+  std::string answer_;
+  bool close_after_;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0};
+  std::atomic<int> current_fd_{-1};
+  std::thread thread_;
+};
+
+std::string raw_model_yaml(const std::string& url) {
+  return "version: 1\nserver:\n  listen: 127.0.0.1:0\n  workers: 1\n  access_log: \"off\"\n"
+         "routing:\n  default: raw\nmodels:\n  - name: raw\n    url: " + url +
+         "\n    retry: { attempts: 1 }\n    timeouts: { first_byte: 2s }\n";
+}
+
+const char* kJson = R"({"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"raw ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}})";
+
+TEST_F(Gateway, UpstreamCloseDelimitedAnswer) {
+  RawUpstream up(std::string("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n") + kJson, true);
+  start(raw_model_yaml(up.url()));
+  for (int i = 0; i < 2; ++i) {  // the connection is not reused: each request opens its own
+    auto r = post_chat(port_, chat("hi"));
+    ASSERT_EQ(r.status, 200) << r.error << r.body;
+    EXPECT_NE(r.body.find("raw ok"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(up.requests(), 2);
+  EXPECT_TRUE(metric_appears("semrouter_tokens_total")) << registry_.render().substr(0, 0);
+}
+
+TEST_F(Gateway, UpstreamChunkedJsonWithInterim100) {
+  std::string json = kJson;
+  char size_line[16];
+  snprintf(size_line, sizeof size_line, "%zx\r\n", json.size() - 10);
+  std::string answer = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                       "transfer-encoding: chunked\r\n\r\n" + std::string(size_line) + json.substr(0, json.size() - 10) +
+                       "\r\na\r\n" + json.substr(json.size() - 10) + "\r\n0\r\n\r\n";
+  RawUpstream up(answer, false);
+  start(raw_model_yaml(up.url()));
+  for (int i = 0; i < 3; ++i) {
+    auto r = post_chat(port_, chat("hi"));
+    ASSERT_EQ(r.status, 200) << r.error << r.body;
+    EXPECT_NE(r.body.find("\"raw ok\""), std::string::npos) << r.body;
+    EXPECT_EQ(r.body.back(), '}');  // chunk framing removed, body whole
+  }
+  EXPECT_EQ(up.requests(), 3);
+}
+
+TEST_F(Gateway, UpstreamGarbageIs502NotACrash) {
+  for (const char* bad : {"NOT HTTP AT ALL\r\n\r\n", "HTTP/1.1 200 OK\r\ncontent-length: 12x\r\n\r\n",
+                          "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n",
+                          "HTTP/1.1 200 OK\r\ncontent-length: 500\r\n\r\ntruncated"}) {
+    RawUpstream up(bad, true);
+    start(raw_model_yaml(up.url()));
+    auto r = post_chat(port_, chat("hi"));
+    EXPECT_EQ(r.status, 502) << bad << " -> " << r.body;
+    EXPECT_NE(r.body.find("upstream"), std::string::npos) << r.body;
+    server_->stop();
+    server_.reset();
+  }
+}
+
+}  // namespace
+}  // namespace sr::testing
