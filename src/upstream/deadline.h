@@ -1,10 +1,12 @@
 #pragma once
 // Per-worker socket deadlines without a timer per operation. An operation arms
-// its entry (a time point: no syscall, no allocation); one periodic sweep per
-// worker cancels the sockets whose deadline has passed, and the operation then
-// sees operation_aborted with `fired` set. Coarse (the sweep period, 20 ms) but
-// nearly free on the hot path, where a timer per read/write would cost an
-// allocation and often a timerfd update. Single-threaded: one worker's loop only.
+// its entry (a duration: no clock read, no syscall, no allocation); one periodic
+// sweep per worker starts the countdowns it has not seen yet and cancels the
+// sockets whose deadline has passed, and the operation then sees
+// operation_aborted with `fired` set. Coarse (a deadline d fires within
+// [d, d + 2 sweep periods], periods of 20 ms) but nearly free on the hot path,
+// where a timer per read/write would cost an allocation and often a timerfd
+// update. Single-threaded: one worker's loop only.
 #include <chrono>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -23,18 +25,28 @@ class Deadlines {
     ~Entry() {
       if (owner_) owner_->remove(*this);
     }
-    //! Starts a deadline `d` from now for the next operation(s).
+    //! Starts a deadline of at least `d` for the next operation(s). No clock is
+    //! read here: the next sweep starts the countdown from its own `now` (which
+    //! is after this call), so a deadline never fires early and fires at most
+    //! two sweep periods late. Most operations finish before any sweep sees them.
     void arm(Clock::duration d) {
-      at_ = Clock::now() + d;
+      pending_ = d;
+      armed_ = true;
+      at_ = Clock::time_point::max();
       fired_ = false;
     }
-    void disarm() { at_ = Clock::time_point::max(); }
+    void disarm() {
+      armed_ = false;
+      at_ = Clock::time_point::max();
+    }
     //! True when the sweep cancelled the socket because the deadline passed.
     bool fired() const { return fired_; }
 
    private:
     friend class Deadlines;
     Clock::time_point at_ = Clock::time_point::max();
+    Clock::duration pending_{};
+    bool armed_ = false;  // armed, countdown not started by a sweep yet
     boost::asio::ip::tcp::socket* socket_ = nullptr;
     bool fired_ = false;
     Entry* prev_ = nullptr;
@@ -65,9 +77,14 @@ class Deadlines {
     e.prev_ = e.next_ = nullptr;
     e.owner_ = nullptr;
   }
-  //! Cancels the sockets of every entry whose deadline is at or before `now`.
+  //! Starts the countdown of newly armed entries and cancels the sockets of
+  //! every entry whose deadline is at or before `now`.
   void sweep(Clock::time_point now) {
     for (Entry* e = head_; e; e = e->next_) {
+      if (e->armed_) {
+        e->armed_ = false;
+        e->at_ = now + e->pending_;
+      }
       if (!e->fired_ && e->at_ <= now) {
         e->fired_ = true;
         e->at_ = Clock::time_point::max();
