@@ -246,8 +246,9 @@ int RuleSet::match(RouteInput& in) const {
   return -1;
 }
 
-std::vector<const config::Model*> RuleSet::with_fallbacks(const std::vector<const config::Model*>& first) const {
+std::vector<const config::Model*> RuleSet::with_fallbacks(std::span<const config::Model* const> first) const {
   std::vector<const config::Model*> out;
+  out.reserve(4);  // one allocation for the usual chain
   auto add = [&](const config::Model* m) {
     if (m && std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
   };
@@ -269,13 +270,13 @@ Result<Decision> RuleSet::decide(RouteInput& in) const {
       d.candidates = with_fallbacks(rules_[static_cast<size_t>(idx)].models);
     } else {
       d.rule = "default";
-      d.candidates = with_fallbacks({cfg_->find_model(cfg_->routing.default_model)});
+      d.candidates = with_fallbacks(cfg_->find_model(cfg_->routing.default_model));
     }
     return d;
   }
   if (const config::Model* m = cfg_->find_model(requested)) {
     d.rule = "passthrough";
-    d.candidates = with_fallbacks({m});
+    d.candidates = with_fallbacks(m);
     return d;
   }
   return fail(ErrorCode::kUnknownModel, "The model `" + requested + "` does not exist or is not configured in semrouter");

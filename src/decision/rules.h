@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <span>
 #include <vector>
 
 #include "base/result.h"
@@ -66,7 +67,8 @@ class RuleSet {
   int match(RouteInput& in) const;
 
   //! Models to try for `first`: itself, then its fallbacks (transitively, no repeats).
-  std::vector<const config::Model*> with_fallbacks(const std::vector<const config::Model*>& first) const;
+  std::vector<const config::Model*> with_fallbacks(std::span<const config::Model* const> first) const;
+  std::vector<const config::Model*> with_fallbacks(const config::Model* first) const { return with_fallbacks({&first, 1}); }
 
  private:
   struct CompiledRule;

@@ -44,7 +44,8 @@ bool role_from(std::string_view s, Role& r) {
 
 // Content is a string, null, or an array of parts ({type:"text",text}, {type:"image_url",...}, ...).
 Result<void> parse_content(dom::element v, ChatRequest& out, Message& m, size_t idx) {
-  const std::string where = "messages[" + std::to_string(idx) + "].content";
+  // Built only on error: this runs for every message of every request.
+  auto where = [idx] { return "messages[" + std::to_string(idx) + "].content"; };
   switch (v.type()) {
     case dom::element_type::STRING:
       out.arena.append(std::string_view(v));
@@ -54,22 +55,22 @@ Result<void> parse_content(dom::element v, ChatRequest& out, Message& m, size_t 
     case dom::element_type::ARRAY:
       break;
     default:
-      return schema_error(where + " must be a string, an array of parts, or null");
+      return schema_error(where() + " must be a string, an array of parts, or null");
   }
   bool first_text = true;
   for (dom::element part : dom::array(v)) {
     dom::object po;
-    if (part.get_object().get(po)) return schema_error(where + " parts must be objects");
+    if (part.get_object().get(po)) return schema_error(where() + " parts must be objects");
     std::string_view type, text;
     if (dom::element t; !po["type"].get(t)) {
-      if (t.get_string().get(type)) return schema_error(where + "[].type must be a string");
+      if (t.get_string().get(type)) return schema_error(where() + "[].type must be a string");
       if (type == "image_url" || type == "input_image" || type == "image") {
         m.has_image = true;
         out.has_images = true;
       }
     }
     if (dom::element t; !po["text"].get(t)) {
-      if (t.get_string().get(text)) return schema_error(where + "[].text must be a string");
+      if (t.get_string().get(text)) return schema_error(where() + "[].text must be a string");
       if (!first_text) out.arena.push_back('\n');
       out.arena.append(text);
       first_text = false;

@@ -227,22 +227,20 @@ void append_kv(std::string& line, const char* key, std::string_view v) {
 
 // Buffer sequences are built outside coroutines: GCC 12 rejects brace-initialised
 // arrays inside coroutine frames ("array used as initializer").
-std::vector<net::const_buffer> two_buffers(std::string_view a, std::string_view b) {
-  std::vector<net::const_buffer> v;
-  v.reserve(2);
-  v.emplace_back(a.data(), a.size());
-  v.emplace_back(b.data(), b.size());
+std::array<net::const_buffer, 2> two_buffers(std::string_view a, std::string_view b) {
+  std::array<net::const_buffer, 2> v;
+  v[0] = net::const_buffer(a.data(), a.size());
+  v[1] = net::const_buffer(b.data(), b.size());
   return v;
 }
 
-std::vector<net::const_buffer> request_buffers(std::string_view head, std::string_view prefix, std::string_view model,
-                                               std::string_view suffix) {
-  std::vector<net::const_buffer> v;
-  v.reserve(4);
-  v.emplace_back(head.data(), head.size());
-  v.emplace_back(prefix.data(), prefix.size());
-  v.emplace_back(model.data(), model.size());
-  v.emplace_back(suffix.data(), suffix.size());
+std::array<net::const_buffer, 4> request_buffers(std::string_view head, std::string_view prefix, std::string_view model,
+                                                 std::string_view suffix) {
+  std::array<net::const_buffer, 4> v;
+  v[0] = net::const_buffer(head.data(), head.size());
+  v[1] = net::const_buffer(prefix.data(), prefix.size());
+  v[2] = net::const_buffer(model.data(), model.size());
+  v[3] = net::const_buffer(suffix.data(), suffix.size());
   return v;
 }
 
@@ -340,7 +338,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
         else co_return co_await fail_request(ErrorCode::kBadRequestSchema, "x-semrouter-budget must be a non-negative number");
       }
       decision::RouterPick pick = rr->pick(prompt, budget);
-      d.candidates = rt->rules.with_fallbacks({pick.model});
+      d.candidates = rt->rules.with_fallbacks(pick.model);
       router_baseline = pick.most_expensive;
       srv.registry().counter(metrics::Family::router_decisions_total, {d.rule, pick.model->name}).inc();
       if (pick.score >= 0) {
@@ -414,7 +412,9 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
   Watch* watch = &watch_state;
 
   std::vector<AttemptNote> notes;
-  std::string head, model_json;
+  // Per-connection storage (reused): one request at a time per connection.
+  std::string& head = conn.upstream_head;
+  std::string& model_json = conn.model_json;
   const config::Model* answered = nullptr;
   int final_status = 0;
   int64_t overhead_post_us = 0, ttfb_us = 0;
@@ -613,8 +613,10 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
         } else {
           std::string& rbody = conn.upstream_body;  // per connection: safe across this request's awaits
           rbody.clear();
-          error_code ec = co_await up->read_body(rbody, rt->config->server.max_response_bytes,
-                                                 milliseconds(m->timeouts.first_byte_ms));
+          error_code ec;
+          const size_t limit = rt->config->server.max_response_bytes;
+          if (!up->take_buffered_body(rbody, limit, ec))
+            ec = co_await up->read_body(rbody, limit, milliseconds(m->timeouts.first_byte_ms));
           if (ec) {
             outcome = watch->client_gone ? Outcome::kClientGone
                       : ec == beast::error::timeout ? Outcome::kTimeout
@@ -651,7 +653,9 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
       if ((outcome == Outcome::kStatus429 || outcome == Outcome::kStatus5xx) && up) {
         // Keep the upstream's own words for the final error; drain so the connection can be reused.
         std::string tail;
-        error_code ec = co_await up->read_body(tail, 64 * 1024, milliseconds(std::min<uint32_t>(m->timeouts.first_byte_ms, 5000)));
+        error_code ec;
+        if (!up->take_buffered_body(tail, 64 * 1024, ec))
+          ec = co_await up->read_body(tail, 64 * 1024, milliseconds(std::min<uint32_t>(m->timeouts.first_byte_ms, 5000)));
         detail = "HTTP " + std::to_string(status);
         if (!ec) {
           detail += ": " + tail.substr(0, 200);

@@ -62,6 +62,8 @@ struct ClientConn {
   std::string body;     //!< the current request's body (storage reused across requests)
   std::string out;      //!< reusable response buffer
   std::string upstream_body;  //!< a whole upstream answer being relayed (storage reused)
+  std::string upstream_head;  //!< the request head sent upstream (storage reused)
+  std::string model_json;     //!< the upstream model name as a JSON string (storage reused)
   bool http10 = false;  //!< HTTP/1.0 client: no chunked encoding
 };
 

@@ -67,30 +67,23 @@ net::awaitable<error_code> Connection::connect(const tcp::resolver::results_type
   co_return ec;
 }
 
-// Runs one I/O operation on whichever stream this connection has, under a deadline.
-// `op(stream, token)` starts the operation; the same code serves plain and TLS.
-template <class Op>
-net::awaitable<error_code> Connection::run(std::chrono::milliseconds timeout, Op op, size_t* transferred) {
+net::awaitable<error_code> Connection::write(std::array<net::const_buffer, 4> bufs, std::chrono::milliseconds timeout) {
   error_code ec;
   deadline_.arm(timeout);
-  size_t n = 0;
-  if (ssl_) n = co_await op(*ssl_, net::redirect_error(kToken, ec));
-  else n = co_await op(tcp_, net::redirect_error(kToken, ec));
-  if (transferred) *transferred = n;
+  if (ssl_) co_await net::async_write(*ssl_, bufs, net::redirect_error(kToken, ec));
+  else co_await net::async_write(tcp_, bufs, net::redirect_error(kToken, ec));
   co_return finish(ec);
-}
-
-net::awaitable<error_code> Connection::write(std::vector<net::const_buffer> bufs, std::chrono::milliseconds timeout) {
-  co_return co_await run(timeout, [&](auto& s, auto token) { return net::async_write(s, bufs, token); });
 }
 
 net::awaitable<error_code> Connection::fill(std::chrono::milliseconds timeout) {
   constexpr size_t kRead = 16384;
   char* p = buffer_.prepare(kRead);
-  size_t n = 0;
-  error_code ec = co_await run(
-      timeout, [&](auto& s, auto token) { return s.async_read_some(net::buffer(p, kRead), token); }, &n);
+  error_code ec;
+  deadline_.arm(timeout);
+  size_t n = ssl_ ? co_await ssl_->async_read_some(net::buffer(p, kRead), net::redirect_error(kToken, ec))
+                  : co_await tcp_.async_read_some(net::buffer(p, kRead), net::redirect_error(kToken, ec));
   buffer_.commit(n);
+  ec = finish(ec);
   // A TLS peer that closes without close_notify: the same as a plain EOF here.
   if (ec == net::ssl::error::stream_truncated) ec = net::error::eof;
   co_return ec;
@@ -176,22 +169,60 @@ net::awaitable<error_code> Connection::read_piece(std::string_view& piece, std::
   co_return error_code{};
 }
 
-net::awaitable<error_code> Connection::read_body(std::string& out, size_t limit, std::chrono::milliseconds timeout) {
-  if (body_ == Body::kLength) {
-    if (remaining_ > limit - std::min(limit, out.size())) co_return make_error_code(http1::Error::kBodyTooLarge);
-    out.reserve(out.size() + static_cast<size_t>(remaining_));
-  }
-  while (body_ != Body::kDone) {
-    std::string_view piece;
-    error_code ec = co_await read_piece(piece, timeout);
-    if (ec) co_return ec;
-    if (out.size() + piece.size() > limit) {
-      keep_alive_ = false;
-      co_return make_error_code(http1::Error::kBodyTooLarge);
+void Connection::drain_buffered(std::string& out, size_t limit, error_code& ec) {
+  while (body_ != Body::kDone && !buffer_.empty()) {
+    char* p = buffer_.data();
+    const size_t have = buffer_.size();
+    size_t produced = have;
+    if (body_ == Body::kLength) {
+      produced = static_cast<size_t>(std::min<uint64_t>(remaining_, have));
+      remaining_ -= produced;
+      if (remaining_ == 0) body_ = Body::kDone;
+      buffer_.consume(produced);
+    } else if (body_ == Body::kChunked) {
+      http1::ChunkedDecoder::Step st = chunked_.decode(p, have);
+      buffer_.consume(st.consumed);
+      if (st.error != http1::Error::kNone) {
+        keep_alive_ = false;
+        ec = make_error_code(st.error);
+        return;
+      }
+      if (chunked_.done()) body_ = Body::kDone;
+      produced = st.produced;
+    } else {
+      buffer_.consume(have);
     }
-    out.append(piece.data(), piece.size());
+    if (out.size() + produced > limit) {
+      keep_alive_ = false;
+      ec = make_error_code(http1::Error::kBodyTooLarge);
+      return;
+    }
+    out.append(p, produced);
   }
-  co_return error_code{};
+}
+
+bool Connection::take_buffered_body(std::string& out, size_t limit, error_code& ec) {
+  if (body_ == Body::kLength && remaining_ > limit - std::min(limit, out.size())) {
+    keep_alive_ = false;
+    ec = make_error_code(http1::Error::kBodyTooLarge);
+    return true;
+  }
+  drain_buffered(out, limit, ec);
+  return ec || body_ == Body::kDone;
+}
+
+net::awaitable<error_code> Connection::read_body(std::string& out, size_t limit, std::chrono::milliseconds timeout) {
+  error_code ec;
+  if (body_ == Body::kLength) out.reserve(out.size() + static_cast<size_t>(std::min<uint64_t>(remaining_, limit)));
+  while (!take_buffered_body(out, limit, ec)) {
+    ec = co_await fill(timeout);
+    if (ec == net::error::eof && body_ == Body::kUntilClose) {
+      body_ = Body::kDone;
+      co_return error_code{};
+    }
+    if (ec) co_return ec;
+  }
+  co_return ec;
 }
 
 void Connection::close() {

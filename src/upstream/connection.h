@@ -4,6 +4,7 @@
 // never shared across threads, so nothing is locked.
 #include <utility>  // Boost 1.74's awaitable.hpp misses it (GCC 12)
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -52,8 +53,8 @@ class Connection {
   net::awaitable<error_code> connect(const tcp::resolver::results_type& addrs, const config::Endpoint& ep,
                                      bool verify, std::chrono::milliseconds timeout);
 
-  //! Writes raw bytes (a pre-built request head + body).
-  net::awaitable<error_code> write(std::vector<net::const_buffer> bufs, std::chrono::milliseconds timeout);
+  //! Writes raw bytes (a pre-built request head + body, in up to four pieces).
+  net::awaitable<error_code> write(std::array<net::const_buffer, 4> bufs, std::chrono::milliseconds timeout);
 
   //! Reads a response head (interim 1xx heads are skipped) of at most `limit`
   //! bytes and prepares to read its body. head() views this connection's buffer:
@@ -66,6 +67,10 @@ class Connection {
   net::awaitable<error_code> read_piece(std::string_view& piece, std::chrono::milliseconds timeout);
   //! Appends the rest of the body to `out`; more than `limit` bytes is kBodyTooLarge.
   net::awaitable<error_code> read_body(std::string& out, size_t limit, std::chrono::milliseconds timeout);
+  //! read_body() without I/O: appends what is buffered and returns true when that
+  //! completed the body (or failed: then `ec` is set). A small answer usually
+  //! arrives with its head, so the caller skips a coroutine frame and a resume.
+  bool take_buffered_body(std::string& out, size_t limit, error_code& ec);
   //! True once the current response's body has been read completely.
   bool body_done() const { return body_ == Body::kDone; }
   //! True if this connection can carry another request after the current body.
@@ -81,10 +86,12 @@ class Connection {
 
  private:
   // Maps a deadline cancellation to beast::error::timeout, so callers see one error.
+  // Appends buffered body bytes to `out` (no I/O); sets ec on a framing error or
+  // when over `limit`.
+  void drain_buffered(std::string& out, size_t limit, error_code& ec);
   error_code finish(error_code ec);
-  template <class Op>
-  net::awaitable<error_code> run(std::chrono::milliseconds timeout, Op op, size_t* transferred = nullptr);
-  // One read of whatever arrived into buffer_.
+  // One read of whatever arrived into buffer_ (the op is started here directly:
+  // every nested coroutine costs a frame allocation and a resume per request).
   net::awaitable<error_code> fill(std::chrono::milliseconds timeout);
 
   enum class Body { kDone, kLength, kChunked, kUntilClose };
