@@ -7,24 +7,27 @@ namespace sr::parse::http1 {
 
 namespace {
 
-// RFC 9110 tchar.
-constexpr bool is_tchar(unsigned char c) {
-  if (c >= '0' && c <= '9') return true;
-  if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
+// Character classes as tables: these run for every byte of every head.
+struct CharTables {
+  bool tchar[256] = {};  // RFC 9110 tchar
+  bool value[256] = {};  // field-value bytes: VCHAR, obs-text, SP, HT
+  constexpr CharTables() {
+    for (int c = 0; c < 256; ++c) {
+      bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      tchar[c] = alnum;
+      value[c] = c == '\t' || (c >= 0x20 && c != 0x7f);
+    }
+    for (char c : {'!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~'})
+      tchar[static_cast<unsigned char>(c)] = true;
   }
-}
+};
+constexpr CharTables kChars;
 
-// Field values: visible ASCII, obs-text, SP and HT. Anything else (NUL, a lone CR,
-// other controls) is how header injection and smuggling attempts look.
-constexpr bool is_value_char(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
+constexpr bool is_tchar(unsigned char c) { return kChars.tchar[c]; }
+// Anything outside field-value bytes (NUL, a lone CR, other controls) is how
+// header injection and smuggling attempts look.
+constexpr bool is_value_char(unsigned char c) { return kChars.value[c]; }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
 std::string_view trim_ows(std::string_view v) {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
@@ -147,13 +150,6 @@ const char* error_message(Error e) {
     case Error::kBodyTooLarge: return "message body too large";
   }
   return "unknown error";
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
 }
 
 std::string_view Head::get(std::string_view name) const {

@@ -75,8 +75,17 @@ Error parse_request(std::string_view buf, size_t limit, Head& out);
 //! Parses a response head (status line + fields) at the start of `buf`.
 Error parse_response(std::string_view buf, size_t limit, Head& out);
 
-//! ASCII case-insensitive equality (field names, tokens).
-bool iequals(std::string_view a, std::string_view b);
+//! ASCII case-insensitive equality (field names, tokens). Inline: called per
+//! field for every framing fact and lookup.
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x == y) continue;
+    if ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z') return false;
+  }
+  return true;
+}
 
 //! Incremental chunked transfer-coding decoder. Feed it whatever bytes arrived;
 //! it moves the payload bytes to the front of the same buffer and keeps its

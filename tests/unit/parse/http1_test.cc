@@ -222,3 +222,16 @@ TEST(Http1Chunked, NotDoneUntilTheLastChunk) {
 
 }  // namespace
 }  // namespace sr::parse::http1
+
+namespace sr::parse::http1 {
+namespace {
+TEST(Http1Iequals, AsciiLettersOnlyFoldCase) {
+  EXPECT_TRUE(iequals("Content-Length", "content-length"));
+  EXPECT_TRUE(iequals("X-SEMROUTER-DEBUG", "x-semrouter-debug"));
+  EXPECT_FALSE(iequals("a@", "a`"));  // 0x40 vs 0x60 differ only in the case bit, but are not letters
+  EXPECT_FALSE(iequals("[", "{"));
+  EXPECT_FALSE(iequals("abc", "abcd"));
+  EXPECT_TRUE(iequals("", ""));
+}
+}  // namespace
+}  // namespace sr::parse::http1
