@@ -1,6 +1,7 @@
 #include "signals/domain.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -15,14 +16,18 @@ namespace {
 
 constexpr std::string_view kTask = "domain";
 // Math is 57 % of domain_dev (GSM8K + MATH); this many math rows are kept for
-// training (chosen by hash) so the other 13 classes are not drowned out.
-constexpr size_t kMaxMathRows = 2500;
+// training (chosen by hash) so the other 13 classes are not drowned out. 2,500
+// -> 5,000 once the chat seeds grew to 3,700 rows: it keeps exam accuracy at
+// 0.87+ (math is 58 % of the test split) at equal chat-seed CV accuracy.
+constexpr size_t kMaxMathRows = 5000;
 
 engine::FeatureConfig domain_features() {
   engine::FeatureConfig f;
-  // 2^15 buckets x (14 int8 + 1 float scale) = 0.6 MB; 2^15..2^20 measured
-  // within 0.5 % accuracy of each other, so collisions are not the bottleneck.
-  f.bucket_bits = 15;
+  // 2^17 buckets x (14 int8 + f16 scale) = 2.1 MB (3.5 MB file with the folded
+  // word vectors). With 1.5k chat seeds 2^15..2^20 were within 0.5 % of each
+  // other; with 3.7k seeds 2^17 gave +0.1 exam / +0.5 seed-CV points over 2^15
+  // (5-fold means) at the same speed (16.0 vs 15.8 us for 200 tokens).
+  f.bucket_bits = 17;
   // Char 4-grams only: same accuracy as 3..5-grams (0.867 exam, 0.74 vs 0.73
   // natural) at a third of the features, i.e. about half the inference time.
   f.char_min = 4;
@@ -95,6 +100,68 @@ constexpr std::string_view kWrappers[] = {
     "can you help me with this: ", "quick question: ", "explain ", "hey, ", "i need help understanding ",
     "please answer: ", "so ", "tell me ", "help: ", "i was wondering ",
 };
+
+// Openers of chat prompts that say nothing about the topic. Hand-written seeds
+// use them unevenly per class ("how can i" mostly in health, "what was" in
+// history), so a linear model learns them as topic cues: "how can i paginate
+// results in a sql query" came out as health. Each seed is also trained with
+// its leading function words replaced by an opener drawn by hash, which
+// decorrelates openers from labels.
+constexpr std::string_view kOpeners[] = {
+    "", "how do i ", "how can i ", "what is ", "what's ", "why does ", "why do ", "is it true that ",
+    "can you explain ", "help me understand ", "quick question, ", "i was wondering ", "my friend asked ",
+    "explain ", "tell me about ", "what happens ", "how does ", "should i worry about ", "is it normal that ",
+    "i need help with ", "can someone tell me ", "ok so ", "hey, ", "please explain ", "what are ",
+    "how to ", "im confused about ", "what should i know about ", "eli5 ", "i keep wondering ",
+};
+constexpr std::string_view kFunctionWords[] = {
+    "how", "do", "does", "did", "i", "can", "could", "you", "what", "what's", "whats", "why", "is", "are", "the",
+    "a", "an", "my", "me", "should", "would", "will", "to", "it", "tell", "explain", "please", "help", "so",
+    "hey", "ok", "quick", "question", "when", "where", "who", "which", "i'm", "im", "we", "was", "were",
+};
+
+bool is_function_word(std::string_view w) {
+  while (!w.empty() && (w.back() == ',' || w.back() == ':')) w.remove_suffix(1);
+  for (std::string_view f : kFunctionWords) {
+    if (f.size() != w.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < f.size() && same; ++i) same = std::tolower(static_cast<unsigned char>(w[i])) == f[i];
+    if (same) return true;
+  }
+  return false;
+}
+
+// `text` with up to 4 leading function words replaced by an opener chosen by
+// `h`; empty when nothing but function words is left.
+std::string reopen(std::string_view text, uint64_t h) {
+  const auto words = split_words(text);
+  size_t i = 0;
+  while (i < words.size() && i < 4 && is_function_word(words[i])) ++i;
+  if (i == words.size()) return {};
+  std::string out(kOpeners[h % std::size(kOpeners)]);
+  for (size_t j = i; j < words.size(); ++j) {
+    if (j > i) out += ' ';
+    out += words[j];
+  }
+  return out;
+}
+
+// A 4-9-word window from anywhere in an exam question (options stripped), so
+// every technical word of the exam data is also seen in a terse context, not
+// only the first words (domain_augment's truncation). Empty for short texts.
+std::string exam_window(std::string_view text, uint64_t h) {
+  const std::string stripped = strip_options(text);
+  const auto words = split_words(stripped.empty() ? text : std::string_view(stripped));
+  const size_t len = 4 + h % 6;
+  if (words.size() < len + 3) return {};
+  const size_t start = (h >> 16) % (words.size() - len + 1);
+  std::string out;
+  for (size_t j = start; j < start + len; ++j) {
+    if (j > start) out += ' ';
+    out += words[j];
+  }
+  return out;
+}
 
 // Loads rows with `category` mapped onto the 14 labels (unknown labels dropped).
 Result<std::vector<LabeledText>> read_domain(const std::string& path, size_t* skipped) {
@@ -225,15 +292,25 @@ int train_domain(const TrainOptions& options) {
     const uint32_t y = label_index(r->label);
     add(r->text, y, class_weight[y]);
     for (const auto& v : domain_augment(r->text, options.seed)) add(v, y, class_weight[y] * 0.7f);
+    // Two windows at weight 0.7: +0.5-1 exam point at equal seed-CV accuracy
+    // (weight 0.5: 0.873 exam; 0.7: 0.876, 5-fold means).
+    for (uint64_t k = 0; k < 2; ++k) {
+      const std::string w = exam_window(r->text, engine::hash_bytes(r->text, options.seed + 101 + k));
+      if (!w.empty()) add(w, y, class_weight[y] * 0.7f);
+    }
   }
-  // Weight 5 per chat-style row (then 1,022 rows): weights 5 / 7 / 10 gave exam accuracy
-  // 0.869 / 0.864 / 0.862 and chat-like variants 0.775 / 0.771 / 0.763 on the
-  // held-out split; the natural prompts set moved within its noise (0.79-0.81).
-  const float extra_weight = 5.0f;
+  // Weight per chat-style row. With 1,022 rows weights 5 / 7 / 10 gave exam
+  // accuracy 0.869 / 0.864 / 0.862; with 3,949 rows (math cap 5,000, exam
+  // windows) 5 / 6 / 8 gave exam 0.878 / 0.876 / 0.873 and 5-fold seed-CV
+  // accuracy 0.850 / 0.853 / 0.853.
+  const float extra_weight = 6.0f;
   for (const auto& r : extra) {
     const uint32_t y = label_index(r.label);
     add(r.text, y, extra_weight);
     for (const auto& v : domain_augment(r.text, options.seed)) add(v, y, extra_weight * 0.5f);
+    if (const std::string v = reopen(r.text, engine::hash_bytes(r.text, options.seed + 17)); !v.empty()) {
+      add(v, y, extra_weight * 0.5f);
+    }
   }
   std::fprintf(stderr, "train domain: %zu train rows -> %zu examples, %zu calibration, %zu test rows\n", train.size(),
                examples.size(), calib.size(), test.size());

@@ -85,20 +85,32 @@ double natural_set_accuracy(const Classifier& clf, const std::string& file, int*
 
 TEST_F(BuiltinDomainTest, NaturalPromptsSetStaysAboveFloor) {
   // tests/data/domain/natural_prompts.jsonl: 112 hand-written chat prompts.
-  // Regression floor (measured 0.848 when the model was committed; 0.795 before).
+  // Regression floor (measured 0.955 when the model was committed; 0.848 and
+  // 0.795 before; seeds were written after seeing this set, so it is optimistic).
   int n = 0;
   const double acc = natural_set_accuracy(*clf_, "natural_prompts.jsonl", &n);
   EXPECT_EQ(n, 112);
-  EXPECT_GE(acc, 0.80);
+  EXPECT_GE(acc, 0.90);
 }
 
 TEST_F(BuiltinDomainTest, NaturalHoldoutSetStaysAboveFloor) {
   // tests/data/domain/natural_holdout.jsonl: 210 chat prompts (15 per class),
-  // never used for tuning. Regression floor (measured 0.871 when committed).
+  // never used for tuning. Regression floor (measured 0.952 when committed;
+  // 0.871 before; later seeds share topics with it, so it is optimistic).
   int n = 0;
   const double acc = natural_set_accuracy(*clf_, "natural_holdout.jsonl", &n);
   EXPECT_EQ(n, 210);
-  EXPECT_GE(acc, 0.83);
+  EXPECT_GE(acc, 0.90);
+}
+
+TEST_F(BuiltinDomainTest, NaturalHoldout2SetStaysAboveFloor) {
+  // tests/data/domain/natural_holdout_2.jsonl: 280 everyday chat prompts (20 per
+  // class), committed before the model change it reports on, never tuned on.
+  // Regression floor (measured 0.811 when committed; 0.718 before).
+  int n = 0;
+  const double acc = natural_set_accuracy(*clf_, "natural_holdout_2.jsonl", &n);
+  EXPECT_EQ(n, 280);
+  EXPECT_GE(acc, 0.78);
 }
 
 TEST_F(BuiltinDomainTest, HostileInputIsHarmless) {
@@ -124,7 +136,7 @@ TEST(DomainSharedDataTest, HeldOutExamAccuracy) {
     ok += (*clf)->classify(r.text).label == r.label;
   }
   EXPECT_GT(n, 3000);
-  EXPECT_GE(static_cast<double>(ok) / n, 0.85);
+  EXPECT_GE(static_cast<double>(ok) / n, 0.87);  // measured 0.874 when the model was committed
 }
 
 }  // namespace
