@@ -84,8 +84,18 @@ MockAnswer make_answer(std::string_view name, std::string_view prompt, size_t pr
   size_t chunks = static_cast<size_t>(std::max(1, behavior.chunks));
   size_t fixed = behavior.chunk_chars > 0 ? static_cast<size_t>(behavior.chunk_chars) : 0;
   size_t want = fixed > 0 ? fixed * chunks : chunks;  // at least one code point per chunk
-  if (count_codepoints(text) < want) text += ' ';
-  while (count_codepoints(text) < want) text += kFiller;
+  // Counted incrementally: recounting the whole text per append made large
+  // answers (chunk_chars in the 100k range) quadratic.
+  size_t have = count_codepoints(text);
+  if (have < want) {
+    text += ' ';
+    ++have;
+  }
+  const size_t filler_cp = count_codepoints(kFiller);
+  while (have < want) {
+    text += kFiller;
+    have += filler_cp;
+  }
   // With chunk_chars the answer is exactly chunks * chunk_chars long; otherwise
   // the text is spread evenly, earlier pieces one code point longer.
   size_t total = fixed > 0 ? want : count_codepoints(text);

@@ -18,6 +18,7 @@
 #include "server/access_log.h"
 #include "server/request_signals.h"
 #include "server/server.h"
+#include "upstream/send_now.h"
 #include "upstream/usage.h"
 
 namespace sr::server {
@@ -274,6 +275,7 @@ net::awaitable<bool> write_simple(ClientConn& conn, int status, std::string_view
   response::append_head(conn.out, status, content_type, static_cast<long long>(body.size()), keep_alive, extra);
   auto bufs = two_buffers(conn.out, body);
   error_code ec;
+  if (upstream::send_now(conn.socket, bufs, ec)) co_return !ec;
   conn.deadline.arm(std::chrono::seconds(30));  // a client that stops reading is cut off
   co_await net::async_write(conn.socket, bufs, net::redirect_error(kToken, ec));
   conn.deadline.disarm();
@@ -568,6 +570,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
                                         conn.http10 || data.empty() ? std::string_view() : std::string_view(hex.data(), static_cast<size_t>(hn)),
                                         data, !conn.http10 && !data.empty());
               error_code wec;
+              if (upstream::send_now(conn.socket, bufs, wec)) co_return !wec;
               conn.deadline.arm(std::chrono::seconds(60));
               co_await net::async_write(conn.socket, bufs, net::redirect_error(kToken, wec));
               conn.deadline.disarm();

@@ -19,6 +19,7 @@
 #include "response/http_response.h"
 #include "server/pipeline.h"
 #include "server/worker.h"
+#include "upstream/send_now.h"
 
 namespace sr::server {
 
@@ -302,6 +303,7 @@ net::awaitable<void> handle_session(Worker& w, tcp::socket sock) {
   if (!srv.try_open_connection()) {
     // Over the connection limit: say so and close, rather than leave it hanging.
     ClientConn conn(std::move(sock), w.deadlines);
+    upstream::set_nonblocking(conn.socket);
     co_await write_error(conn, ErrorCode::kOverloaded, "too many open connections", false);
     error_code ec;
     conn.socket.shutdown(tcp::socket::shutdown_send, ec);
@@ -310,6 +312,7 @@ net::awaitable<void> handle_session(Worker& w, tcp::socket sock) {
   ClientConn conn(std::move(sock), w.deadlines);
   error_code ec;
   conn.socket.set_option(tcp::no_delay(true), ec);
+  upstream::set_nonblocking(conn.socket);
   bool first = true;
   for (;;) {
     RuntimePtr rt = srv.runtime_for(w);

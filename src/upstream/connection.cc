@@ -1,4 +1,5 @@
 #include "upstream/connection.h"
+#include "upstream/send_now.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -54,6 +55,7 @@ net::awaitable<error_code> Connection::connect(const tcp::resolver::results_type
   ec = finish(ec);
   if (ec) co_return ec;
   s.set_option(tcp::no_delay(true), ec);
+  set_nonblocking(s);
   ec = {};
   if (ssl_) {
     // SNI, so virtual-hosted APIs present the right certificate.
@@ -69,6 +71,7 @@ net::awaitable<error_code> Connection::connect(const tcp::resolver::results_type
 
 net::awaitable<error_code> Connection::write(std::array<net::const_buffer, 4> bufs, std::chrono::milliseconds timeout) {
   error_code ec;
+  if (!ssl_ && send_now(tcp_, bufs, ec)) co_return ec;
   deadline_.arm(timeout);
   if (ssl_) co_await net::async_write(*ssl_, bufs, net::redirect_error(kToken, ec));
   else co_await net::async_write(tcp_, bufs, net::redirect_error(kToken, ec));

@@ -199,3 +199,53 @@ TEST_F(Gateway, UpstreamGarbageIs502NotACrash) {
 
 }  // namespace
 }  // namespace sr::testing
+
+namespace sr::testing {
+namespace {
+
+// Sends `bytes`, waits `delay_ms` before reading (so the server's socket buffer
+// fills and its writes go partial: the answers below are larger than the
+// kernel's largest send buffer, 4 MiB by default), then reads until the server closes.
+std::string slow_reader_exchange(uint16_t port, const std::string& bytes, int delay_ms) {
+  net::io_context ioc;
+  tcp::socket s(ioc);
+  boost::system::error_code ec;
+  s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
+  if (ec) return "CONNECT-ERROR";
+  set_timeout(s, 10000);
+  net::write(s, net::buffer(bytes), ec);
+  std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+  std::string out;
+  std::vector<char> buf(1 << 16);
+  for (;;) {
+    size_t n = s.read_some(net::buffer(buf), ec);
+    if (ec) break;
+    out.append(buf.data(), n);
+  }
+  return out;
+}
+
+TEST_F(Gateway, LargeAnswersToASlowReaderArriveWhole) {
+  start(default_yaml("  max_response_bytes: 64MiB\n"));
+  const std::string prompt = "big [mock:chunks=8,chunk_chars=1000000]";
+  for (bool stream : {false, true}) {
+    std::string body = chat(prompt, "auto", stream);
+    std::string req = post_head(body.size(), "connection: close\r\n") + body;
+    std::string resp = slow_reader_exchange(port_, req, 300);
+    ASSERT_NE(resp.find("HTTP/1.1 200"), std::string::npos) << resp.substr(0, 300);
+    EXPECT_GT(resp.size(), 8'000'000u) << "stream=" << stream;
+    if (stream) {
+      EXPECT_NE(resp.find("data: [DONE]"), std::string::npos);
+      EXPECT_EQ(resp.substr(resp.size() - 5), "0\r\n\r\n");  // chunked body terminated
+    } else {
+      EXPECT_EQ(resp.back(), '}');
+      size_t cl = resp.find("content-length: ");
+      ASSERT_NE(cl, std::string::npos);
+      size_t head_end = resp.find("\r\n\r\n");
+      EXPECT_EQ(std::stoul(resp.substr(cl + 16)), resp.size() - head_end - 4);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sr::testing
