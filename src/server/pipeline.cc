@@ -41,7 +41,7 @@ double seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 // Started lazily by the worker's sweep once a request has waited kWatchAfter,
 // so fast upstreams never pay for a watcher.
 struct Watch {
-  Watch(Worker& w, ClientConn& c) : worker(w), conn(c), done_timer(w.ioc), since(Clock::now()) {
+  Watch(Worker& w, ClientConn& c) : worker(w), conn(c), done_timer(w.ioc), since(w.tick_now) {
     done_timer.expires_at(Clock::time_point::max());
     next = worker.watches;
     if (next) next->prev = this;
@@ -67,7 +67,7 @@ struct Watch {
   bool client_gone = false;
   upstream::Connection* up = nullptr;
   net::steady_timer done_timer;
-  Clock::time_point since;
+  Clock::time_point since;  // the worker's sweep clock when created: at most one sweep period old
   Watch* prev = nullptr;
   Watch* next = nullptr;
   bool linked = false;
@@ -76,6 +76,7 @@ struct Watch {
 namespace {
 
 constexpr auto kWatchAfter = std::chrono::milliseconds(20);
+constexpr auto kSweepPeriod = kWorkerSweepPeriod;
 
 net::awaitable<void> watch_client(Watch& w) {
   ClientConn& c = w.conn;
@@ -260,7 +261,9 @@ std::array<net::const_buffer, 4> chunk_buffers(std::string_view head, std::strin
 void start_due_watches(Worker& w, Clock::time_point now) {
   for (Watch* x = w.watches; x;) {
     Watch* next = x->next;
-    if (now - x->since >= kWatchAfter) {
+    // `since` may be a sweep period older than the request: add one period so a
+    // watcher starts only after the request has really waited kWatchAfter.
+    if (now - x->since >= kWatchAfter + kSweepPeriod) {
       x->unlink();
       x->started = true;
       net::co_spawn(w.ioc, watch_client(*x), net::detached);
@@ -447,7 +450,8 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
       const config::Endpoint& ep = m->endpoints[ei];
       const std::string& key = mr.endpoint_keys[ei];
       build_upstream_head(head, *m, ep, model_body_size, stream, client_auth);
-      const Clock::time_point t_attempt = Clock::now();
+      // The first attempt starts where the decision ended (no second clock read).
+      const Clock::time_point t_attempt = notes.empty() && attempt == 0 && m == d.candidates.front() ? t_decided : Clock::now();
 
       upstream::ConnectionPtr up;
       // The watcher may close the in-flight connection; it must never see one
@@ -466,7 +470,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
       // A pooled connection may have been closed by the upstream while idle; that
       // shows as an immediate EOF/reset and is retried once on a fresh connection.
       for (int fresh_try = 0; fresh_try < 2; ++fresh_try) {
-        up = w.pool.take(key);
+        up = w.pool.take(key, w.tick_now);
         bool reused = up != nullptr;
         if (!up) {
           up = std::make_unique<upstream::Connection>(w.ioc.get_executor(), ep.tls ? mr.tls.get() : nullptr, key, w.deadlines);
@@ -609,7 +613,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
             }
             usage = sse.usage();
             watch->up = nullptr;
-            if (up) w.pool.put(std::move(up));  // only if reusable (body done, keep-alive)
+            if (up) w.pool.put(std::move(up), w.tick_now);  // only if reusable (body done, keep-alive)
             count_outcome(mr, Outcome::kOk);
             break;
           }
@@ -618,21 +622,22 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
           rbody.clear();
           error_code ec;
           const size_t limit = rt->config->server.max_response_bytes;
-          if (!up->take_buffered_body(rbody, limit, ec))
-            ec = co_await up->read_body(rbody, limit, milliseconds(m->timeouts.first_byte_ms));
+          const bool body_with_head = up->take_buffered_body(rbody, limit, ec);
+          if (!body_with_head) ec = co_await up->read_body(rbody, limit, milliseconds(m->timeouts.first_byte_ms));
           if (ec) {
             outcome = watch->client_gone ? Outcome::kClientGone
                       : ec == beast::error::timeout ? Outcome::kTimeout
                                                     : Outcome::kReset;
             detail = "reading the response body failed: " + ec.message();
           } else {
-            const Clock::time_point t_body = Clock::now();
+            // A body that came with its head was copied synchronously: router time.
+            const Clock::time_point t_body = body_with_head ? t_head : Clock::now();
             if (status < 300) usage = w.usage.parse(rbody);
             cancel_watch(*watch);
             watch->up = nullptr;
             // Pooled before the client write: the body is in memory and the
             // connection is free for another request on this worker meanwhile.
-            w.pool.put(std::move(up));
+            w.pool.put(std::move(up), w.tick_now);
             if (watch->client_gone) {
               client_ok = false;
             } else {
@@ -663,7 +668,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
         if (!ec) {
           detail += ": " + tail.substr(0, 200);
           watch->up = nullptr;
-          w.pool.put(std::move(up));
+          w.pool.put(std::move(up), w.tick_now);
         }
       }
       if (up) up->close();

@@ -425,11 +425,12 @@ Result<uint16_t> Server::start(RuntimePtr rt) {
     net::co_spawn(w->ioc, [&wr = *w]() -> net::awaitable<void> {
       net::steady_timer t(wr.ioc);
       for (;;) {
-        t.expires_after(std::chrono::milliseconds(20));
+        t.expires_after(kWorkerSweepPeriod);
         error_code e;
         co_await t.async_wait(net::redirect_error(kToken, e));
         if (e) co_return;
         auto now = Clock::now();
+        wr.tick_now = now;
         wr.deadlines.sweep(now);
         start_due_watches(wr, now);
       }

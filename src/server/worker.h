@@ -4,6 +4,7 @@
 #include <utility>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -30,6 +31,9 @@ class Server;
 class AccessLog;
 struct Watch;
 
+//! How often each worker sweeps deadlines, starts client watchers and refreshes tick_now.
+constexpr std::chrono::milliseconds kWorkerSweepPeriod{20};
+
 struct Worker {
   explicit Worker(int id_, Server& server_)
       : id(id_), server(server_), ioc(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO), deadlines(), pool(), resolver(ioc.get_executor()), rng(0x5eed0000u + static_cast<uint32_t>(id_)) {}
@@ -50,6 +54,10 @@ struct Worker {
   // The runtime as this worker last saw it; refreshed when the server's generation moves.
   RuntimePtr runtime;
   uint64_t runtime_seen = 0;
+  //! steady_clock as of the last sweep (at most kWorkerSweepPeriod old): for
+  //! bookkeeping that needs no precision (pool idle ages, watcher start), so the
+  //! request path does not read the clock for it.
+  std::chrono::steady_clock::time_point tick_now = std::chrono::steady_clock::now();
 };
 
 //! One client connection as the pipeline sees it.

@@ -239,10 +239,9 @@ void Connection::cancel() {
   socket().cancel(ec);
 }
 
-ConnectionPtr Pool::take(const std::string& key) {
+ConnectionPtr Pool::take(const std::string& key, Clock::time_point now) {
   auto it = idle_.find(key);
   if (it == idle_.end()) return nullptr;
-  auto now = Clock::now();
   while (!it->second.empty()) {
     ConnectionPtr c = std::move(it->second.back());
     it->second.pop_back();
@@ -251,11 +250,11 @@ ConnectionPtr Pool::take(const std::string& key) {
   return nullptr;
 }
 
-void Pool::put(ConnectionPtr c) {
+void Pool::put(ConnectionPtr c, Clock::time_point now) {
   if (!c || !c->socket().is_open() || !c->reusable()) return;
   auto& v = idle_[c->key()];
   if (v.size() >= max_idle_per_key_) return;  // dropping closes it
-  c->idle_since = Clock::now();
+  c->idle_since = now;
   v.push_back(std::move(c));
 }
 

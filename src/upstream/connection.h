@@ -115,10 +115,11 @@ class Pool {
   explicit Pool(size_t max_idle_per_key = 256, std::chrono::seconds max_idle = std::chrono::seconds(30))
       : max_idle_per_key_(max_idle_per_key), max_idle_(max_idle) {}
 
-  //! A pooled connection for `key`, or nullptr.
-  ConnectionPtr take(const std::string& key);
-  //! Returns a healthy connection for reuse.
-  void put(ConnectionPtr c);
+  //! A pooled connection for `key`, or nullptr. `now` may be coarse (the
+  //! worker's sweep clock): idle ages are compared against seconds.
+  ConnectionPtr take(const std::string& key, Clock::time_point now);
+  //! Returns a healthy connection for reuse, idle from `now`.
+  void put(ConnectionPtr c, Clock::time_point now);
   //! Drops connections idle longer than max_idle.
   void expire();
   size_t idle_count() const;
