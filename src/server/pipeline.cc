@@ -465,7 +465,9 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
       // The head first, then the body: a non-streamed answer is usually all in
       // the first read, so reading the body costs no second syscall.
       int status = 0;
-      std::string ctype_s, request_id;
+      std::string& ctype_s = conn.upstream_ctype;  // per-connection storage: no allocation per request
+      ctype_s.clear();
+      std::string request_id;
       bool is_sse = false, body_chunked = false;
       // A pooled connection may have been closed by the upstream while idle; that
       // shows as an immediate EOF/reset and is retried once on a fresh connection.
@@ -525,9 +527,10 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
         ttfb_us = micros(t_head - t_attempt);
         mr.ttfb->observe(seconds(t_head - t_attempt));
 
-        auto decision_headers = [&](int64_t overhead_us) {
-          response::Headers h;
-          h.reserve(6);
+        // Built in per-connection storage (one request at a time per connection).
+        auto decision_headers = [&](int64_t overhead_us) -> const response::Headers& {
+          response::Headers& h = conn.response_headers;
+          h.clear();
           h.emplace_back("x-semrouter-model", m->name);
           h.emplace_back("x-semrouter-rule", std::string(d.rule));
           h.emplace_back("x-semrouter-overhead-us", std::to_string(overhead_us));
@@ -553,7 +556,8 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
             sse.feed(piece);
             const int64_t post = micros(Clock::now() - t_first);
             overhead_post_us = post;
-            auto headers = decision_headers(overhead_pre_us + post);
+            response::Headers& headers = conn.response_headers;
+            decision_headers(overhead_pre_us + post);
             headers.emplace_back("cache-control", "no-cache");
             conn.out.clear();
             response::append_head(conn.out, status, ctype_s, -1, keep_alive && !conn.http10, headers);
@@ -642,7 +646,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
               client_ok = false;
             } else {
               overhead_post_us = micros(Clock::now() - t_body);
-              auto headers = decision_headers(overhead_pre_us + overhead_post_us);
+              const response::Headers& headers = decision_headers(overhead_pre_us + overhead_post_us);
               answered = m;
               final_status = status;
               endpoint_used = ei;

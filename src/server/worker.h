@@ -16,6 +16,7 @@
 #include "base/byte_buffer.h"
 #include "parse/chat_request.h"
 #include "parse/http1.h"
+#include "response/http_response.h"
 #include "server/runtime.h"
 #include "upstream/connection.h"
 #include "upstream/deadline.h"
@@ -72,6 +73,8 @@ struct ClientConn {
   std::string upstream_body;  //!< a whole upstream answer being relayed (storage reused)
   std::string upstream_head;  //!< the request head sent upstream (storage reused)
   std::string model_json;     //!< the upstream model name as a JSON string (storage reused)
+  std::string upstream_ctype;  //!< the upstream answer's content type (storage reused)
+  response::Headers response_headers;  //!< decision headers of the current answer (storage reused)
   bool http10 = false;  //!< HTTP/1.0 client: no chunked encoding
 };
 
