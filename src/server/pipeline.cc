@@ -276,7 +276,8 @@ net::awaitable<bool> write_simple(ClientConn& conn, int status, std::string_view
                                   bool keep_alive, const response::Headers& extra) {
   conn.out.clear();
   response::append_head(conn.out, status, content_type, static_cast<long long>(body.size()), keep_alive, extra);
-  auto bufs = two_buffers(conn.out, body);
+  // HEAD: the same head (content-length of the body it would get), no body.
+  auto bufs = two_buffers(conn.out, conn.head_only ? std::string_view() : body);
   error_code ec;
   if (upstream::send_now(conn.socket, bufs, ec)) co_return !ec;
   conn.deadline.arm(std::chrono::seconds(30));  // a client that stops reading is cut off

@@ -330,6 +330,7 @@ net::awaitable<void> handle_session(Worker& w, tcp::socket sock) {
     const Clock::time_point t_start = Clock::now();
     const http1::Head& req = conn.head;
     conn.http10 = req.version_minor == 0;
+    conn.head_only = req.method == "HEAD";
     std::string_view path = path_of(req.target);
     bool keep;
     if (path == "/v1/chat/completions" || path == "/chat/completions") {

@@ -76,6 +76,7 @@ struct ClientConn {
   std::string upstream_ctype;  //!< the upstream answer's content type (storage reused)
   response::Headers response_headers;  //!< decision headers of the current answer (storage reused)
   bool http10 = false;  //!< HTTP/1.0 client: no chunked encoding
+  bool head_only = false;  //!< a HEAD request: responses carry their head (and length) but no body
 };
 
 }  // namespace sr::server

@@ -249,3 +249,24 @@ TEST_F(Gateway, LargeAnswersToASlowReaderArriveWhole) {
 
 }  // namespace
 }  // namespace sr::testing
+
+namespace sr::testing {
+namespace {
+
+TEST_F(Gateway, HeadRequestsGetNoBody) {
+  start(default_yaml());
+  // Pipelined HEAD then GET: a body after the HEAD answer would be read as the
+  // start of the next response.
+  std::string resp = raw_exchange(port_, "HEAD /health HTTP/1.1\r\nhost: x\r\n\r\nGET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+  size_t first = resp.find("HTTP/1.1 200"), second = resp.find("HTTP/1.1 200", first + 1);
+  ASSERT_NE(first, std::string::npos) << resp;
+  ASSERT_NE(second, std::string::npos) << resp;
+  std::string head_answer = resp.substr(first, second - first);
+  EXPECT_NE(head_answer.find("content-length: 15"), std::string::npos) << head_answer;
+  EXPECT_EQ(head_answer.find("{\"status\""), std::string::npos) << head_answer;
+  EXPECT_EQ(head_answer.substr(head_answer.size() - 4), "\r\n\r\n");
+  EXPECT_NE(resp.find("{\"status\":\"ok\"}", second), std::string::npos) << resp;
+}
+
+}  // namespace
+}  // namespace sr::testing
