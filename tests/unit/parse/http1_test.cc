@@ -235,3 +235,65 @@ TEST(Http1Iequals, AsciiLettersOnlyFoldCase) {
 }
 }  // namespace
 }  // namespace sr::parse::http1
+
+namespace sr::parse::http1 {
+namespace {
+
+// Deterministic mutation fuzzing: whatever the bytes, the parsers never read
+// outside the buffer, every view they return lies inside it, and the chunked
+// decoder never produces more than it consumed.
+TEST(Http1Fuzz, MutatedMessagesStayInBounds) {
+  const std::string seeds[] = {
+      "POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\nhello",
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+      "GET / HTTP/1.0\nConnection: keep-alive\nExpect: 100-continue\n\n"};
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  auto rnd = [&x] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  const char alphabet[] = "\r\n :;,-0123456789abcdefABCDEF\t\x01\x7f\x80HTTP/1.";
+  auto inside = [](std::string_view v, const std::string& buf) {
+    return v.empty() || (v.data() >= buf.data() && v.data() + v.size() <= buf.data() + buf.size());
+  };
+  int parsed = 0, rejected = 0;
+  for (int iter = 0; iter < 60000; ++iter) {
+    std::string buf = seeds[rnd() % 3];
+    for (int k = 1 + static_cast<int>(rnd() % 6); k > 0; --k) {
+      size_t pos = buf.empty() ? 0 : rnd() % buf.size();
+      switch (rnd() % 4) {
+        case 0: if (!buf.empty()) buf[pos] = alphabet[rnd() % (sizeof alphabet - 1)]; break;
+        case 1: buf.insert(pos, 1, alphabet[rnd() % (sizeof alphabet - 1)]); break;
+        case 2: if (!buf.empty()) buf.erase(pos, 1 + rnd() % 4); break;
+        case 3: buf.resize(pos); break;
+      }
+    }
+    Head h;
+    for (bool request : {true, false}) {
+      Error e = request ? parse_request(buf, 256, h) : parse_response(buf, 256, h);
+      if (e != Error::kNone) {
+        ++rejected;
+        continue;
+      }
+      ++parsed;
+      ASSERT_LE(h.size, buf.size());
+      ASSERT_TRUE(inside(h.method, buf) && inside(h.target, buf) && inside(h.reason, buf));
+      for (size_t i = 0; i < h.num_headers; ++i)
+        ASSERT_TRUE(inside(h.headers[i].name, buf) && inside(h.headers[i].value, buf));
+      ASSERT_FALSE(h.chunked && h.content_length >= 0 && request);
+    }
+    ChunkedDecoder d;
+    std::string body = buf;
+    auto st = d.decode(body.data(), body.size());
+    ASSERT_LE(st.consumed, body.size());
+    ASSERT_LE(st.produced, st.consumed);
+  }
+  // Both outcomes must be common, or the mutations are not exploring anything.
+  EXPECT_GT(parsed, 5000);
+  EXPECT_GT(rejected, 5000);
+}
+
+}  // namespace
+}  // namespace sr::parse::http1
