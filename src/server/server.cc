@@ -322,6 +322,8 @@ net::awaitable<void> handle_session(Worker& w, tcp::socket sock) {
     ReadResult rr = co_await read_request(conn, sc, idle_wait);
     if (rr.kind == ReadResult::kClosed) break;
     if (rr.kind == ReadResult::kError) {
+      // No request was read: the previous request's HEAD must not strip this answer's body.
+      conn.head_only = false;
       srv.count_error(rr.code);
       srv.count_response("other", error_http_status(rr.code));
       co_await write_error(conn, rr.code, rr.message, false);

@@ -270,3 +270,27 @@ TEST_F(Gateway, HeadRequestsGetNoBody) {
 
 }  // namespace
 }  // namespace sr::testing
+
+namespace sr::testing {
+namespace {
+
+// A request that cannot be read (here: an obs-folded header) right after a HEAD
+// request on the same connection: its 400 must carry the body its
+// content-length announces, not inherit the HEAD's "no body".
+TEST_F(Gateway, ReadErrorAfterHeadRequestKeepsItsBody) {
+  start(default_yaml());
+  std::string resp = raw_exchange(port_, "HEAD /health HTTP/1.1\r\nhost: x\r\n\r\n"
+                                         "GET /health HTTP/1.1\r\nx-folded: a\r\n b\r\n\r\n");
+  size_t second = resp.find("HTTP/1.1 400");
+  ASSERT_NE(second, std::string::npos) << resp;
+  std::string answer = resp.substr(second);
+  size_t cl = answer.find("content-length: ");
+  ASSERT_NE(cl, std::string::npos) << answer;
+  size_t head_end = answer.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos) << answer;
+  EXPECT_EQ(std::stoul(answer.substr(cl + 16)), answer.size() - head_end - 4) << answer;
+  EXPECT_NE(answer.find("\"code\":"), std::string::npos) << answer;
+}
+
+}  // namespace
+}  // namespace sr::testing
