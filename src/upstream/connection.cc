@@ -78,15 +78,17 @@ net::awaitable<error_code> Connection::write(std::array<net::const_buffer, 4> bu
   co_return finish(ec);
 }
 
-net::awaitable<error_code> Connection::fill(std::chrono::milliseconds timeout) {
+net::awaitable<error_code> Connection::fill(std::chrono::milliseconds timeout, bool whole_op) {
   constexpr size_t kRead = 16384;
   char* p = buffer_.prepare(kRead);
   error_code ec;
-  deadline_.arm(timeout);
+  if (!whole_op) deadline_.arm(timeout);
+  else if (deadline_.fired()) co_return beast::error::timeout;  // passed between two reads: nothing was cancelled
   size_t n = ssl_ ? co_await ssl_->async_read_some(net::buffer(p, kRead), net::redirect_error(kToken, ec))
                   : co_await tcp_.async_read_some(net::buffer(p, kRead), net::redirect_error(kToken, ec));
   buffer_.commit(n);
-  ec = finish(ec);
+  if (!whole_op) ec = finish(ec);
+  else if (ec && deadline_.fired()) ec = beast::error::timeout;
   // A TLS peer that closes without close_notify: the same as a plain EOF here.
   if (ec == net::ssl::error::stream_truncated) ec = net::error::eof;
   co_return ec;
@@ -95,6 +97,13 @@ net::awaitable<error_code> Connection::fill(std::chrono::milliseconds timeout) {
 net::awaitable<error_code> Connection::read_head(size_t limit, std::chrono::milliseconds timeout) {
   http1::Head& head = head_;
   body_ = Body::kDone;
+  // One deadline for the whole head (interim answers included), not one per read:
+  // an upstream trickling its head out must not restart the countdown per segment.
+  deadline_.arm(timeout);
+  struct Disarm {
+    Deadlines::Entry& e;
+    ~Disarm() { e.disarm(); }
+  } disarm{deadline_};
   for (;;) {
     size_t scanned = 0;
     for (;;) {
@@ -106,7 +115,7 @@ net::awaitable<error_code> Connection::read_head(size_t limit, std::chrono::mill
         co_return make_error_code(http1::Error::kHeaderTooLarge);
       }
       scanned = buffer_.size();
-      error_code ec = co_await fill(timeout);
+      error_code ec = co_await fill(timeout, true);
       if (ec) co_return ec;
     }
     // 100 Continue and other interim answers precede the real one (101 is not ours to handle).

@@ -92,7 +92,9 @@ class Connection {
   error_code finish(error_code ec);
   // One read of whatever arrived into buffer_ (the op is started here directly:
   // every nested coroutine costs a frame allocation and a resume per request).
-  net::awaitable<error_code> fill(std::chrono::milliseconds timeout);
+  // Arms `timeout` for this one read, or with `whole_op` keeps running (and armed)
+  // the deadline the caller armed for an operation of several reads.
+  net::awaitable<error_code> fill(std::chrono::milliseconds timeout, bool whole_op = false);
 
   enum class Body { kDone, kLength, kChunked, kUntilClose };
 

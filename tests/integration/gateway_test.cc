@@ -134,6 +134,19 @@ TEST_F(Gateway, StalledUpstreamTimesOut504) {
   EXPECT_NE(r.body.find("upstream_timeout"), std::string::npos) << r.body;
 }
 
+// first_byte bounds "request sent -> response head" as a whole: an upstream that
+// trickles its head out a line at a time, each line within the timeout, must
+// still time out (a per-read deadline would restart with every line).
+TEST_F(Gateway, TrickledResponseHeadTimesOut504) {
+  start("version: 1\nserver:\n  listen: 127.0.0.1:0\n  access_log: \"off\"\nmodels:\n"
+        "  - name: small\n    url: $SMALL\n    retry: { attempts: 1 }\n    timeouts: { first_byte: 300ms }\n");
+  // Six head lines 150 ms apart: the head is complete after ~750 ms.
+  auto r = post_chat(port_, chat("hi [mock:fault=slow_headers,header_delay_ms=150]"), {}, 5000);
+  EXPECT_EQ(r.status, 504) << r.error << r.body;
+  EXPECT_NE(r.body.find("upstream_timeout"), std::string::npos) << r.body;
+  EXPECT_LT(r.total_ms, 650);
+}
+
 TEST_F(Gateway, StreamStalledBeforeFirstByteFallsBack) {
   start(default_yaml("", "    timeouts: { first_byte: 300ms }\n"));
   MockBehavior b;
