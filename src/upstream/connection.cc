@@ -51,7 +51,10 @@ net::awaitable<error_code> Connection::connect(const tcp::resolver::results_type
   error_code ec;
   tcp::socket& s = socket();
   deadline_.arm(timeout);
-  co_await net::async_connect(s, addrs, net::redirect_error(kToken, ec));
+  // The deadline covers all resolved addresses: after it cancels one attempt, the
+  // range connect would otherwise go on to the next address with no deadline.
+  auto before_deadline = [this](const error_code&, const tcp::endpoint&) { return !deadline_.fired(); };
+  co_await net::async_connect(s, addrs, before_deadline, net::redirect_error(kToken, ec));
   ec = finish(ec);
   if (ec) co_return ec;
   s.set_option(tcp::no_delay(true), ec);
