@@ -63,6 +63,7 @@ struct Watch {
   Worker& worker;
   ClientConn& conn;
   bool started = false;
+  bool cancelled = false;  // cancel_watch() ran: a watcher that has not started its read must not start it
   bool done = false;
   bool client_gone = false;
   upstream::Connection* up = nullptr;
@@ -81,6 +82,14 @@ constexpr auto kSweepPeriod = kWorkerSweepPeriod;
 net::awaitable<void> watch_client(Watch& w) {
   ClientConn& c = w.conn;
   error_code ec;
+  // co_spawn only posted this start: the request may have been cancel_watch()ed
+  // meanwhile (its socket.cancel() found no read to cancel). Reading now would
+  // wait on the client while the request waits on us in stop_watch().
+  if (w.cancelled) {
+    w.done = true;
+    w.done_timer.cancel();
+    co_return;
+  }
   // Reads into the connection's own input (the request's bytes are already
   // consumed and copied out), so a pipelined next request is kept in order.
   char* p = c.in.prepare(4096);
@@ -98,6 +107,7 @@ net::awaitable<void> watch_client(Watch& w) {
 // Stops a running watcher without waiting (before writing the response).
 void cancel_watch(Watch& w) {
   w.unlink();
+  w.cancelled = true;
   if (w.started && !w.done) {
     error_code ec;
     w.conn.socket.cancel(ec);

@@ -1,5 +1,8 @@
 // Integration tests: the real server (in-process, port 0) in front of real
 // mock upstreams (in-process, port 0), driven over loopback sockets.
+#include <poll.h>
+#include <sys/socket.h>
+
 #include <atomic>
 #include <thread>
 
@@ -145,6 +148,33 @@ TEST_F(Gateway, TrickledResponseHeadTimesOut504) {
   EXPECT_EQ(r.status, 504) << r.error << r.body;
   EXPECT_NE(r.body.find("upstream_timeout"), std::string::npos) << r.body;
   EXPECT_LT(r.total_ms, 650);
+}
+
+// A deadline that fires in the same sweep that starts the request's client
+// watcher (first_byte <= ~40 ms): the watcher coroutine is only posted, the
+// request resumes first with its timeout and waits in stop_watch for a watcher
+// that then starts reading the client, who is waiting for the 504: a hang.
+TEST_F(Gateway, TimeoutInTheWatcherStartSweepStillAnswers) {
+  start("version: 1\nserver:\n  listen: 127.0.0.1:0\n  workers: 1\n  access_log: \"off\"\nmodels:\n"
+        "  - name: small\n    url: $SMALL\n    retry: { attempts: 1 }\n    timeouts: { first_byte: 20ms }\n");
+  MockBehavior b;
+  b.fault = Fault::kStall;
+  small_->set_behavior(b);
+  const std::string body = chat("hi");
+  for (int i = 0; i < 3; ++i) {
+    net::io_context ioc;
+    tcp::socket s(ioc);
+    s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_));
+    net::write(s, net::buffer("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body));
+    // poll() with a timeout: Asio's blocking reads would wait forever on a hang.
+    pollfd pfd{s.native_handle(), POLLIN, 0};
+    ASSERT_EQ(::poll(&pfd, 1, 2000), 1) << "request " << i << ": no answer within 2 s";
+    char buf[4096];
+    ssize_t n = ::recv(s.native_handle(), buf, sizeof buf, 0);
+    ASSERT_GT(n, 0);
+    EXPECT_EQ(std::string(buf, static_cast<size_t>(n)).substr(0, 12), "HTTP/1.1 504") << std::string(buf, static_cast<size_t>(n));
+  }
 }
 
 TEST_F(Gateway, StreamStalledBeforeFirstByteFallsBack) {
