@@ -483,7 +483,9 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
       // A pooled connection may have been closed by the upstream while idle; that
       // shows as an immediate EOF/reset and is retried once on a fresh connection.
       for (int fresh_try = 0; fresh_try < 2; ++fresh_try) {
-        up = w.pool.take(key, w.tick_now);
+        // The retry must not draw a second pooled connection: if that one is stale
+        // too, the loop would end with no connection and no outcome.
+        up = fresh_try == 0 ? w.pool.take(key, w.tick_now) : nullptr;
         bool reused = up != nullptr;
         if (!up) {
           up = std::make_unique<upstream::Connection>(w.ioc.get_executor(), ep.tls ? mr.tls.get() : nullptr, key, w.deadlines);

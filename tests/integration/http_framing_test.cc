@@ -197,6 +197,28 @@ TEST_F(Gateway, UpstreamGarbageIs502NotACrash) {
   }
 }
 
+// An upstream that announces keep-alive but closes every connection after its
+// answer (as one whose idle timeout is shorter than the pool's does): pooled
+// connections go stale. A request that draws two stale ones in a row must get a
+// fresh connection (or an error), never a relay from no connection at all.
+TEST_F(Gateway, TwoStalePooledConnectionsInARow) {
+  RawUpstream up(std::string("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ") +
+                     std::to_string(std::string(kJson).size()) + "\r\n\r\n" + kJson,
+                 true);
+  start(raw_model_yaml(up.url()));
+  for (int round = 0; round < 3; ++round) {
+    // Concurrent requests leave several (stale) connections in the pool.
+    std::vector<std::thread> ts;
+    std::atomic<int> ok{0};
+    for (int i = 0; i < 4; ++i)
+      ts.emplace_back([&] {
+        if (post_chat(port_, chat("hi")).status == 200) ++ok;
+      });
+    for (auto& t : ts) t.join();
+    EXPECT_EQ(ok.load(), 4) << "round " << round;
+  }
+}
+
 }  // namespace
 }  // namespace sr::testing
 
