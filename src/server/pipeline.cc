@@ -286,6 +286,8 @@ net::awaitable<bool> write_simple(ClientConn& conn, int status, std::string_view
                                   bool keep_alive, const response::Headers& extra) {
   conn.out.clear();
   response::append_head(conn.out, status, content_type, static_cast<long long>(body.size()), keep_alive, extra);
+  // HTTP/1.0 defaults to close: a kept connection must be announced (before the blank line).
+  if (keep_alive && conn.http10) conn.out.insert(conn.out.size() - 2, "connection: keep-alive\r\n");
   // HEAD: the same head (content-length of the body it would get), no body.
   auto bufs = two_buffers(conn.out, conn.head_only ? std::string_view() : body);
   error_code ec;

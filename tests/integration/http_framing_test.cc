@@ -1,6 +1,7 @@
 // HTTP/1.1 framing at both doors of the gateway, over real sockets: what clients
 // may send (chunked bodies, pipelining, Expect, HTTP/1.0, smuggling shapes) and
 // what upstreams may answer (close-delimited, chunked JSON, interim 100, garbage).
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -312,6 +313,45 @@ TEST_F(Gateway, ReadErrorAfterHeadRequestKeepsItsBody) {
   ASSERT_NE(head_end, std::string::npos) << answer;
   EXPECT_EQ(std::stoul(answer.substr(cl + 16)), answer.size() - head_end - 4) << answer;
   EXPECT_NE(answer.find("\"code\":"), std::string::npos) << answer;
+}
+
+}  // namespace
+}  // namespace sr::testing
+
+namespace sr::testing {
+namespace {
+
+// Reads what arrives within `ms` (poll: Asio's blocking reads ignore SO_RCVTIMEO).
+std::string read_for(tcp::socket& s, int ms) {
+  std::string out;
+  char buf[8192];
+  pollfd pfd{s.native_handle(), POLLIN, 0};
+  while (::poll(&pfd, 1, ms) == 1) {
+    ssize_t n = ::recv(s.native_handle(), buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.find("\r\n\r\n") != std::string::npos && out.find("{\"status\":\"ok\"}") != std::string::npos) break;
+  }
+  return out;
+}
+
+// HTTP/1.0 is close by default: a connection the server keeps open for a 1.0
+// client that asked for keep-alive must say so, or the client (which must then
+// assume close) waits for a close that only the idle timeout brings.
+TEST_F(Gateway, Http10KeepAliveAnswerSaysKeepAlive) {
+  start(default_yaml());
+  net::io_context ioc;
+  tcp::socket s(ioc);
+  s.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port_));
+  net::write(s, net::buffer(std::string("GET /health HTTP/1.0\r\nconnection: keep-alive\r\n\r\n")));
+  std::string first = read_for(s, 2000);
+  ASSERT_NE(first.find(" 200 "), std::string::npos) << first;
+  EXPECT_NE(first.find("connection: keep-alive\r\n"), std::string::npos) << first;
+  // The connection is really kept: a second (plain 1.0) request on it is answered, then closed.
+  net::write(s, net::buffer(std::string("GET /health HTTP/1.0\r\n\r\n")));
+  std::string second = read_for(s, 2000);
+  EXPECT_NE(second.find(" 200 "), std::string::npos) << second;
+  EXPECT_NE(second.find("connection: close\r\n"), std::string::npos) << second;
 }
 
 }  // namespace
