@@ -586,12 +586,14 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
             answered = m;
             final_status = status;
             endpoint_used = ei;
-            auto write_piece = [&](std::string_view data, bool with_head) -> net::awaitable<bool> {
+            // `raw`: bytes that are already framing (the terminating chunk).
+            auto write_piece = [&](std::string_view data, bool with_head, bool raw = false) -> net::awaitable<bool> {
               std::array<char, 24> hex{};
               int hn = std::snprintf(hex.data(), hex.size(), "%zx\r\n", data.size());
+              const bool framed = !conn.http10 && !raw && !data.empty();
               auto bufs = chunk_buffers(with_head ? std::string_view(conn.out) : std::string_view(),
-                                        conn.http10 || data.empty() ? std::string_view() : std::string_view(hex.data(), static_cast<size_t>(hn)),
-                                        data, !conn.http10 && !data.empty());
+                                        framed ? std::string_view(hex.data(), static_cast<size_t>(hn)) : std::string_view(),
+                                        data, framed);
               error_code wec;
               if (upstream::send_now(conn.socket, bufs, wec)) co_return !wec;
               conn.deadline.arm(std::chrono::seconds(60));
@@ -625,10 +627,9 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
               up.reset();
             }
             if (client_ok && !conn.http10) {
-              error_code wec;
-              co_await net::async_write(conn.socket, net::buffer(response::kLastChunk.data(), response::kLastChunk.size()),
-                                        net::redirect_error(kToken, wec));
-              client_ok = !wec;
+              // The terminating chunk, under the same write deadline as every piece:
+              // a client that stopped reading must not hold the session forever.
+              client_ok = co_await write_piece(response::kLastChunk, false, true);
             }
             usage = sse.usage();
             watch->up = nullptr;
