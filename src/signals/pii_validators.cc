@@ -145,23 +145,22 @@ bool ssn_valid(std::string_view s) {
   return true;
 }
 
-bool ipv4_valid(std::string_view s) {
-  if (s.size() < 7 || s.size() > 15) return false;
-  char buf[16];
+namespace {
+// inet_pton needs a NUL-terminated copy; `max_len` is the longest textual form.
+template <int Family, size_t MaxLen, size_t Bytes>
+bool inet_valid(std::string_view s, size_t min_len) {
+  if (s.size() < min_len || s.size() > MaxLen) return false;
+  char buf[MaxLen + 1];
   std::memcpy(buf, s.data(), s.size());
   buf[s.size()] = 0;
-  unsigned char out[4];
-  return inet_pton(AF_INET, buf, out) == 1;
+  unsigned char out[Bytes];
+  return inet_pton(Family, buf, out) == 1;
 }
+}  // namespace
 
-bool ipv6_valid(std::string_view s) {
-  if (s.size() < 2 || s.size() > 45) return false;
-  char buf[46];
-  std::memcpy(buf, s.data(), s.size());
-  buf[s.size()] = 0;
-  unsigned char out[16];
-  return inet_pton(AF_INET6, buf, out) == 1;
-}
+bool ipv4_valid(std::string_view s) { return inet_valid<AF_INET, 15, 4>(s, 7); }
+
+bool ipv6_valid(std::string_view s) { return inet_valid<AF_INET6, 45, 16>(s, 2); }
 
 bool tld_valid(std::string_view tld) {
   if (tld.size() < 2 || tld.size() > 24) return false;
