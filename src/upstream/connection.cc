@@ -144,76 +144,52 @@ net::awaitable<error_code> Connection::read_head(size_t limit, std::chrono::mill
   co_return error_code{};
 }
 
-net::awaitable<error_code> Connection::read_piece(std::string_view& piece, std::chrono::milliseconds timeout) {
+bool Connection::next_buffered_piece(std::string_view& piece, error_code& ec) {
   piece = {};
-  while (body_ != Body::kDone) {
-    if (!buffer_.empty()) {
-      char* p = buffer_.data();
-      const size_t have = buffer_.size();
-      if (body_ == Body::kLength) {
-        size_t take = static_cast<size_t>(std::min<uint64_t>(remaining_, have));
-        remaining_ -= take;
-        if (remaining_ == 0) body_ = Body::kDone;
-        buffer_.consume(take);
-        piece = std::string_view(p, take);
-        co_return error_code{};
-      }
-      if (body_ == Body::kChunked) {
-        http1::ChunkedDecoder::Step st = chunked_.decode(p, have);
-        buffer_.consume(st.consumed);
-        if (st.error != http1::Error::kNone) {
-          keep_alive_ = false;
-          co_return make_error_code(st.error);
-        }
-        if (chunked_.done()) body_ = Body::kDone;
-        piece = std::string_view(p, st.produced);
-        if (st.produced > 0 || body_ == Body::kDone) co_return error_code{};
-      } else {  // kUntilClose
-        buffer_.consume(have);
-        piece = std::string_view(p, have);
-        co_return error_code{};
-      }
+  if (body_ == Body::kDone) return true;
+  if (buffer_.empty()) return false;
+  // Consumed bytes stay in memory until the next read, so `piece` may view them.
+  char* p = buffer_.data();
+  const size_t have = buffer_.size();
+  size_t produced = have;
+  if (body_ == Body::kLength) {
+    produced = static_cast<size_t>(std::min<uint64_t>(remaining_, have));
+    remaining_ -= produced;
+    if (remaining_ == 0) body_ = Body::kDone;
+    buffer_.consume(produced);
+  } else if (body_ == Body::kChunked) {
+    http1::ChunkedDecoder::Step st = chunked_.decode(p, have);
+    buffer_.consume(st.consumed);
+    if (st.error != http1::Error::kNone) {
+      keep_alive_ = false;
+      ec = make_error_code(st.error);
+      return true;
     }
-    error_code ec = co_await fill(timeout);
-    if (ec == net::error::eof && body_ == Body::kUntilClose) {
-      body_ = Body::kDone;
-      co_return error_code{};
-    }
-    if (ec) co_return ec;
+    if (chunked_.done()) body_ = Body::kDone;
+    produced = st.produced;
+    if (produced == 0 && body_ != Body::kDone) return false;  // only chunk framing so far
+  } else {  // kUntilClose
+    buffer_.consume(have);
   }
-  co_return error_code{};
+  piece = std::string_view(p, produced);
+  return true;
 }
 
-void Connection::drain_buffered(std::string& out, size_t limit, error_code& ec) {
-  while (body_ != Body::kDone && !buffer_.empty()) {
-    char* p = buffer_.data();
-    const size_t have = buffer_.size();
-    size_t produced = have;
-    if (body_ == Body::kLength) {
-      produced = static_cast<size_t>(std::min<uint64_t>(remaining_, have));
-      remaining_ -= produced;
-      if (remaining_ == 0) body_ = Body::kDone;
-      buffer_.consume(produced);
-    } else if (body_ == Body::kChunked) {
-      http1::ChunkedDecoder::Step st = chunked_.decode(p, have);
-      buffer_.consume(st.consumed);
-      if (st.error != http1::Error::kNone) {
-        keep_alive_ = false;
-        ec = make_error_code(st.error);
-        return;
-      }
-      if (chunked_.done()) body_ = Body::kDone;
-      produced = st.produced;
-    } else {
-      buffer_.consume(have);
-    }
-    if (out.size() + produced > limit) {
-      keep_alive_ = false;
-      ec = make_error_code(http1::Error::kBodyTooLarge);
-      return;
-    }
-    out.append(p, produced);
+error_code Connection::body_read_result(error_code ec) {
+  if (ec == net::error::eof && body_ == Body::kUntilClose) {
+    body_ = Body::kDone;
+    return {};
   }
+  return ec;
+}
+
+net::awaitable<error_code> Connection::read_piece(std::string_view& piece, std::chrono::milliseconds timeout) {
+  error_code ec;
+  while (!next_buffered_piece(piece, ec)) {
+    ec = body_read_result(co_await fill(timeout));
+    if (ec) co_return ec;
+  }
+  co_return ec;
 }
 
 bool Connection::take_buffered_body(std::string& out, size_t limit, error_code& ec) {
@@ -222,19 +198,24 @@ bool Connection::take_buffered_body(std::string& out, size_t limit, error_code& 
     ec = make_error_code(http1::Error::kBodyTooLarge);
     return true;
   }
-  drain_buffered(out, limit, ec);
-  return ec || body_ == Body::kDone;
+  std::string_view piece;
+  while (body_ != Body::kDone && next_buffered_piece(piece, ec)) {
+    if (ec) return true;
+    if (out.size() + piece.size() > limit) {
+      keep_alive_ = false;
+      ec = make_error_code(http1::Error::kBodyTooLarge);
+      return true;
+    }
+    out.append(piece.data(), piece.size());
+  }
+  return body_ == Body::kDone;
 }
 
 net::awaitable<error_code> Connection::read_body(std::string& out, size_t limit, std::chrono::milliseconds timeout) {
   error_code ec;
   if (body_ == Body::kLength) out.reserve(out.size() + static_cast<size_t>(std::min<uint64_t>(remaining_, limit)));
   while (!take_buffered_body(out, limit, ec)) {
-    ec = co_await fill(timeout);
-    if (ec == net::error::eof && body_ == Body::kUntilClose) {
-      body_ = Body::kDone;
-      co_return error_code{};
-    }
+    ec = body_read_result(co_await fill(timeout));
     if (ec) co_return ec;
   }
   co_return ec;

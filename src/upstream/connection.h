@@ -86,10 +86,14 @@ class Connection {
 
  private:
   // Maps a deadline cancellation to beast::error::timeout, so callers see one error.
-  // Appends buffered body bytes to `out` (no I/O); sets ec on a framing error or
-  // when over `limit`.
-  void drain_buffered(std::string& out, size_t limit, error_code& ec);
   error_code finish(error_code ec);
+  // The next piece of the body already in buffer_, transfer coding removed, no
+  // I/O: true with `piece` (empty once the body is complete) or with `ec` set on a
+  // framing error; false when more bytes must be read first. The one place that
+  // knows the three body framings; read_piece and read_body both go through it.
+  bool next_buffered_piece(std::string_view& piece, error_code& ec);
+  // What a read error means for the body: EOF completes a close-delimited body.
+  error_code body_read_result(error_code ec);
   // One read of whatever arrived into buffer_ (the op is started here directly:
   // every nested coroutine costs a frame allocation and a resume per request).
   // Arms `timeout` for this one read, or with `whole_op` keeps running (and armed)
