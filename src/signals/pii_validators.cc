@@ -74,18 +74,8 @@ bool luhn_checksum_ok(std::string_view s) {
 }
 
 bool luhn_valid(std::string_view s) {
-  int sum = 0, n = 0;
-  for (auto it = s.rbegin(); it != s.rend(); ++it) {
-    if (!is_digit(*it)) continue;
-    int d = *it - '0';
-    if (n % 2 == 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    ++n;
-  }
-  return n >= 13 && n <= 19 && sum % 10 == 0;
+  const int n = count_digits(s);
+  return n >= 13 && n <= 19 && luhn_checksum_ok(s);
 }
 
 bool iban_valid(std::string_view s) {
