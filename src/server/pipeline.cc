@@ -463,8 +463,9 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
       const config::Endpoint& ep = m->endpoints[ei];
       const std::string& key = mr.endpoint_keys[ei];
       build_upstream_head(head, *m, ep, model_body_size, stream, client_auth);
-      // The first attempt starts where the decision ended (no second clock read).
-      const Clock::time_point t_attempt = notes.empty() && attempt == 0 && m == d.candidates.front() ? t_decided : Clock::now();
+      // The first attempt (no failure noted yet) starts where the decision ended:
+      // no second clock read.
+      const Clock::time_point t_attempt = notes.empty() ? t_decided : Clock::now();
 
       upstream::ConnectionPtr up;
       // The watcher may close the in-flight connection; it must never see one

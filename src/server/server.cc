@@ -248,7 +248,8 @@ net::awaitable<ReadResult> read_request(ClientConn& conn, const config::Server& 
   head_seen = true;
   conn.deadline.arm(std::chrono::milliseconds(sc.request_timeout_ms));
   const http1::Head& h = conn.head;
-  size_t head_size = h.size;
+  const size_t head_size = h.size;
+  size_t request_size = head_size;  // head + body bytes as received: what leaves conn.in
   const char* head_base = conn.in.data();
   conn.body.clear();
 
@@ -281,20 +282,20 @@ net::awaitable<ReadResult> read_request(ClientConn& conn, const config::Server& 
       at = head_size;
       if (!co_await fill()) co_return failed_read();
     }
-    head_size = at;  // head + raw chunked body: what this request occupied
+    request_size = at;
   } else if (h.content_length > 0) {
     const size_t need = head_size + static_cast<size_t>(h.content_length);
     while (conn.in.size() < need)
       if (!co_await fill()) co_return failed_read();
     conn.body.assign(conn.in.data() + h.size, static_cast<size_t>(h.content_length));
-    head_size = need;
+    request_size = need;
   }
   conn.deadline.disarm();
   // Reads may have moved the buffer; the head's views must point at its bytes again.
   if (conn.in.data() != head_base) http1::parse_request(conn.in.view(), head_limit, conn.head);
   // The request's bytes leave the buffer but stay in memory until the next read,
   // so conn.head stays valid while the handler runs synchronously.
-  conn.in.consume(head_size);
+  conn.in.consume(request_size);
   co_return ReadResult{ReadResult::kRequest, ErrorCode::kInternal, {}};
 }
 
