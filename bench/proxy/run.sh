@@ -37,15 +37,9 @@ if has_target semrouter && [ ! -x "$BUILD/semrouter" ]; then say "skip: $BUILD/s
 TMP=$(mktemp -d)
 chmod 755 "$TMP"  # nginx workers may run as nobody
 PIDS=()
+. "$ROOT/scripts/stop_pids.sh"
 cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for _ in $(seq 1 20); do
-    alive=0
-    for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break
-    sleep 0.1
-  done
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  stop_pids "${PIDS[@]}"
   rm -rf "$TMP"
 }
 trap cleanup EXIT

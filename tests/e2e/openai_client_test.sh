@@ -34,15 +34,9 @@ fi
 
 TMP=$(mktemp -d)
 PIDS=()
+. "$ROOT/scripts/stop_pids.sh"
 cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for _ in 1 2 3 4 5 6 7 8 9 10; do
-    alive=0
-    for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break
-    sleep 0.2
-  done
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  stop_pids "${PIDS[@]}"
   rm -rf "$TMP"
 }
 trap cleanup EXIT

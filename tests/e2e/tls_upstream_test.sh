@@ -17,16 +17,9 @@ TMP=$(mktemp -d)
 PIDS=()
 FAILS=0
 check() { local what=$1; shift; if "$@"; then say "ok   - $what"; else say "FAIL - $what"; FAILS=$((FAILS + 1)); fi; }
-# TERM first: a SIGKILLed nginx master leaves its worker running (and listening).
+. "$(dirname "$0")/../../scripts/stop_pids.sh"
 cleanup() {
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  for _ in $(seq 1 20); do
-    alive=0
-    for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break
-    sleep 0.1
-  done
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+  stop_pids "${PIDS[@]}"
   wait 2>/dev/null
   rm -rf "$TMP"
 }
