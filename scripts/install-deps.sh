@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages semrouter needs to build, test and benchmark,
 # only those that are missing. Uses sudo when not root. Idempotent.
+# wordnet-base is the WordNet database `semrouter train --task domain` reads
+# for definition vectors (models/domain/README.md).
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config curl ca-certificates
       libboost-dev libssl-dev libyaml-cpp-dev libsimdjson-dev nlohmann-json3-dev
       libre2-dev libexpected-dev libutf8proc-dev libphonenumber-dev zlib1g-dev
       libgtest-dev libgmock-dev libbenchmark-dev openssl fasttext
+      wordnet-base
       nodejs npm redis-server nginx-light wrk)
 missing=()
 for p in "${PKGS[@]}"; do

@@ -103,6 +103,7 @@ std::string serialize_linear_model(const LinearModel& m) {
   put<uint32_t>(out, 88, wv.dim > 0 ? wv.table_bits : 0);
   put<uint32_t>(out, 92, crc32_of(dense.data(), dense.size()));
   put<uint64_t>(out, 96, dense.size());
+  put<uint32_t>(out, 104, wv.dim > 0 ? wv.flags : 0);
   put<uint32_t>(out, 124, crc32_of(out.data(), 124));
   out += labels;
   out += weights;
@@ -120,9 +121,9 @@ Result<LinearModel> parse_linear_model(std::span<const uint8_t> bytes, const std
     return bad(name, "truncated header: " + std::to_string(size) + " bytes, need " + std::to_string(kModelHeaderBytes));
   }
   const uint32_t version = get<uint32_t>(p, 8);
-  if (version != kModelFileVersion) {
-    return bad(name, "unsupported version " + std::to_string(version) + " (this build reads version " +
-                         std::to_string(kModelFileVersion) + ")");
+  if (version < kModelFileMinVersion || version > kModelFileVersion) {
+    return bad(name, "unsupported version " + std::to_string(version) + " (this build reads versions " +
+                         std::to_string(kModelFileMinVersion) + "-" + std::to_string(kModelFileVersion) + ")");
   }
   if (get<uint32_t>(p, 12) != kModelHeaderBytes) {
     return bad(name, "header_bytes is " + std::to_string(get<uint32_t>(p, 12)) + ", expected " +
@@ -147,6 +148,7 @@ Result<LinearModel> parse_linear_model(std::span<const uint8_t> bytes, const std
   const uint32_t vocab = get<uint32_t>(p, 84);
   const uint32_t table_bits = get<uint32_t>(p, 88);
   const uint64_t dense_bytes = get<uint64_t>(p, 96);
+  const uint32_t dense_flags = version >= 2 ? get<uint32_t>(p, 104) : 0;
 
   if (classes < 2 || classes > kMaxClasses) return bad(name, "num_classes " + std::to_string(classes) + " out of range [2, 4096]");
   if (m.features.bucket_bits < 8 || m.features.bucket_bits > 26) {
@@ -167,9 +169,14 @@ Result<LinearModel> parse_linear_model(std::span<const uint8_t> bytes, const std
   }
   uint64_t want_dense = 0;
   if (dense_dim == 0) {
-    if (vocab != 0 || table_bits != 0) return bad(name, "vocab/table_bits set without word vectors (dense_dim 0)");
+    if (vocab != 0 || table_bits != 0 || dense_flags != 0) {
+      return bad(name, "vocab/table_bits/dense_flags set without word vectors (dense_dim 0)");
+    }
   } else {
     if (dense_dim > 1024) return bad(name, "dense_dim " + std::to_string(dense_dim) + " out of range [0, 1024]");
+    if ((dense_flags & ~WordVectors::kKnownFlags) != 0) {
+      return bad(name, "dense_flags " + std::to_string(dense_flags) + " has unknown bits");
+    }
     if (vocab == 0 || vocab > (1u << 22)) return bad(name, "vocab " + std::to_string(vocab) + " out of range [1, 2^22]");
     if (table_bits == 0 || table_bits > 24 || (uint64_t{1} << table_bits) <= vocab) {
       return bad(name, "table_bits " + std::to_string(table_bits) + " invalid for vocab " + std::to_string(vocab));
@@ -242,6 +249,7 @@ Result<LinearModel> parse_linear_model(std::span<const uint8_t> bytes, const std
     wv.dim = dense_dim;
     wv.vocab = vocab;
     wv.table_bits = table_bits;
+    wv.flags = dense_flags;
     const size_t slots = size_t{1} << table_bits;
     const uint8_t* q = dp;
     m.dense_weights.resize(size_t{classes} * dense_dim);

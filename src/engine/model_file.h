@@ -25,7 +25,9 @@
 //   88     4     u32 table_bits         [0, 24], 2^bits > vocab
 //   92     4     u32 dense_crc32
 //   96     8     u64 dense_bytes        = 4*C*D + 12*2^bits + 4*V + V*D (0 without vectors)
-//   104    20    reserved, zero
+//   104    4     u32 dense_flags        WordVectors::kKnownFlags bits; 0 without vectors
+//                                       (version 2; version 1 files have 0 here)
+//   108    16    reserved, zero
 //   124    4     u32 header_crc32 (of bytes 0..123)
 //   128    labels: num_classes x (u16 length, UTF-8 bytes)
 //   ...    weights: f32 bias[C], f32 row_scale[B], i8 weights[B*C]
@@ -45,7 +47,9 @@
 namespace sr::engine {
 
 inline constexpr char kModelFileMagic[8] = {'S', 'R', 'L', 'I', 'N', 'C', 'L', 'S'};
-inline constexpr uint32_t kModelFileVersion = 1;
+inline constexpr uint32_t kModelFileVersion = 2;
+//! Oldest version still read: version 1 is version 2 with dense_flags 0.
+inline constexpr uint32_t kModelFileMinVersion = 1;
 inline constexpr uint32_t kModelHeaderBytes = 128;
 
 //! Serialises a model to bytes (the exact file content).

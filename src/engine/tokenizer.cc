@@ -56,15 +56,20 @@ void append_features(const FeatureConfig& config, std::u32string_view text, cons
     const std::u32string_view word = text.substr(t.begin, t.end - t.begin);
     const uint64_t wh = hash_code_points(word, kWordSeed);
     out.push_back(static_cast<uint32_t>(wh) & mask);
+    const uint64_t bh = have_prev ? bigram_hash(prev, wh) : 0;
     if (dense != nullptr) {
-      if (const int32_t row = vectors->find(wh); row >= 0) {
+      auto add_row = [&](int32_t row) {
         const float w = WordVectors::rank_weight(static_cast<uint32_t>(row)) * vectors->scales[static_cast<size_t>(row)];
         const int8_t* v = vectors->values.data() + size_t{static_cast<uint32_t>(row)} * vectors->dim;
         for (uint32_t d = 0; d < vectors->dim; ++d) dense[d] += w * static_cast<float>(v[d]);
         *dense_weight += WordVectors::rank_weight(static_cast<uint32_t>(row));
+      };
+      if (const int32_t row = vectors->find_word(word, wh); row >= 0) add_row(row);
+      if (have_prev && (vectors->flags & WordVectors::kPhrases) != 0) {
+        if (const int32_t row = vectors->find_phrase(prev, word, bh); row >= 0) add_row(row);
       }
     }
-    if (config.word_bigrams && have_prev) out.push_back(static_cast<uint32_t>(hash_combine(prev ^ kBigramSeed, wh)) & mask);
+    if (config.word_bigrams && have_prev) out.push_back(static_cast<uint32_t>(bh) & mask);
     prev = wh;
     have_prev = true;
     if (config.char_min == 0) continue;
@@ -89,6 +94,15 @@ void append_features(const FeatureConfig& config, std::u32string_view text, cons
 }  // namespace
 
 uint64_t word_hash(std::u32string_view word) { return hash_code_points(word, kWordSeed); }
+
+uint64_t bigram_hash(uint64_t prev, uint64_t cur) { return hash_combine(prev ^ kBigramSeed, cur); }
+
+uint64_t word_hash(std::u32string_view stem, std::u32string_view suffix) {
+  uint64_t h = kFnvOffset ^ kWordSeed;
+  for (char32_t c : stem) h = hash_step(h, c);
+  for (char32_t c : suffix) h = hash_step(h, c);
+  return hash_mix(h);
+}
 
 void tokenize(std::u32string_view text, std::vector<Token>& out) {
   out.clear();

@@ -44,6 +44,11 @@ struct FeatureScratch {
 //! The 64-bit hash of one normalised word (its unigram feature before bucket
 //! masking; also the key of word vector lookups).
 uint64_t word_hash(std::u32string_view word);
+//! Hash of the word bigram (prev, cur) from their word hashes: the bigram
+//! feature before bucket masking, and the key of phrase vectors.
+uint64_t bigram_hash(uint64_t prev, uint64_t cur);
+//! word_hash(stem + suffix) without building the string.
+uint64_t word_hash(std::u32string_view stem, std::u32string_view suffix);
 
 //! Normalises, clips, tokenizes and hashes `utf8` into scratch.features, and
 //! when `vectors` is non-null and non-empty, fills scratch.dense.

@@ -12,13 +12,48 @@
 namespace sr::engine {
 namespace {
 
+// Regular English endings, tried in order; the first stem found wins. Ordered
+// so the longer, more specific ending is tried before its suffix ("ies" before
+// "s"), and the bare stem before the e-restoring one ("coded" -> "cod" misses,
+// "code" hits; "tested" -> "test").
+struct Ending {
+  std::u32string_view strip;
+  std::u32string_view add;
+};
+constexpr Ending kEndings[] = {
+    {U"ies", U"y"}, {U"ied", U"y"}, {U"es", U""}, {U"s", U""},
+    {U"ed", U""}, {U"ed", U"e"}, {U"ing", U""}, {U"ing", U"e"}, {U"ly", U""},
+};
+constexpr size_t kMinStem = 3;
+
 }  // namespace
+
+int32_t WordVectors::find_word(std::u32string_view word, uint64_t h) const {
+  const int32_t row = find(h);
+  if (row >= 0 || (flags & kInflections) == 0) return row;
+  for (const Ending& e : kEndings) {
+    if (word.size() < e.strip.size() + kMinStem || !word.ends_with(e.strip)) continue;
+    const std::u32string_view stem = word.substr(0, word.size() - e.strip.size());
+    if (e.strip == U"s" && stem.ends_with(U's')) continue;  // "class", "glass": not plurals
+    if (const int32_t r = find(word_hash(stem, e.add)); r >= 0) return r;
+  }
+  return -1;
+}
+
+int32_t WordVectors::find_phrase(uint64_t prev, std::u32string_view word, uint64_t bh) const {
+  const int32_t row = find(bh);
+  if (row >= 0 || (flags & kInflections) == 0) return row;
+  // Only the plural: most bigrams miss, and each extra probe is paid by all of them.
+  if (word.size() < kMinStem + 1 || !word.ends_with(U's') || word.ends_with(U"ss")) return -1;
+  return find(bigram_hash(prev, word_hash(word.substr(0, word.size() - 1))));
+}
 
 WordVectors project_word_vectors(const WordVectors& v, const std::vector<float>& weights, uint32_t classes) {
   WordVectors out;
   out.dim = classes;
   out.vocab = v.vocab;
   out.table_bits = v.table_bits;
+  out.flags = v.flags;
   out.keys = v.keys;
   out.rows = v.rows;
   out.scales.resize(v.vocab);

@@ -6,6 +6,7 @@
 // looked up by the same 64-bit word hash the tokenizer already computes.
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -20,8 +21,25 @@ struct WordVectors {
   std::vector<uint32_t> rows;  //!< [slots] row of the word in `values`
   std::vector<float> scales;   //!< [vocab] dequantisation scale per row
   std::vector<int8_t> values;  //!< [vocab * dim]
+  uint32_t flags = 0;          //!< kInflections; stored in the model file
+
+  //! A word missing from the table is looked up again without a regular
+  //! English ending ("titrations" -> "titration", "'s", -ies/-es/-s, -ied/-ed,
+  //! -ing, -ly). The definition vocabulary holds lemmas only; the fallback costs
+  //! a few hashes per missing word and nothing for found ones.
+  static constexpr uint32_t kInflections = 1;
+  //! Word bigrams are looked up too (key bigram_hash): two-word terms whose
+  //! meaning is not the sum of their words ("double jeopardy", "business
+  //! cycle"). With kInflections a plural second word is also tried singular.
+  static constexpr uint32_t kPhrases = 2;
+  static constexpr uint32_t kKnownFlags = kInflections | kPhrases;
 
   bool empty() const { return dim == 0; }
+  //! Row of the word `word` (whose word_hash is `h`), with the inflection
+  //! fallback when the flag is set; -1 if none.
+  int32_t find_word(std::u32string_view word, uint64_t h) const;
+  //! Row of the bigram (word hash `prev`, `word`) whose bigram_hash is `bh`, or -1.
+  int32_t find_phrase(uint64_t prev, std::u32string_view word, uint64_t bh) const;
   //! Row of the word with hash `h`, or -1.
   int32_t find(uint64_t h) const {
     if (keys.empty()) return -1;

@@ -279,6 +279,8 @@ int train_domain(const TrainOptions& options) {
     auto wv = load_training_vectors(options.data_path, "train domain");
     if (!wv) return 1;
     vectors = std::move(*wv);
+    // Definitions give a vector to ~50k topical words GloVe's top 20k lack.
+    if (!add_definition_vectors(vectors, "train domain")) return 1;
   }
   const engine::WordVectors* wvp = vectors.empty() ? nullptr : &vectors;
   engine::FeatureScratch fs;

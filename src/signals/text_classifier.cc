@@ -9,6 +9,7 @@
 
 #include "base/paths.h"
 #include "engine/hashing.h"
+#include "engine/definition_vectors.h"
 #include "engine/line_reader.h"
 #include "engine/model_file.h"
 #include "engine/normalize.h"
@@ -192,6 +193,26 @@ std::optional<engine::WordVectors> load_training_vectors(const std::string& data
   }
   std::fprintf(stderr, "%s: %u GloVe word vectors from %s\n", who, wv->vocab, dir.c_str());
   return std::move(*wv);
+}
+
+bool add_definition_vectors(engine::WordVectors& vectors, const char* who) {
+  namespace fs = std::filesystem;
+  std::string dir = "/usr/share/wordnet";  // Debian's wordnet-base
+  if (const char* env = std::getenv("SEMROUTER_WORDNET_DIR"); env != nullptr && *env) dir = env;
+  std::error_code ec;
+  if (vectors.empty() || dir == "none" || !fs::exists(fs::path(dir) / "data.noun", ec)) {
+    std::fprintf(stderr, "%s: no WordNet in %s (apt install wordnet-base, or set SEMROUTER_WORDNET_DIR); "
+                 "training without definition vectors\n", who, dir.c_str());
+    return true;
+  }
+  auto stats = engine::add_wordnet_vectors(vectors, dir);
+  if (!stats) {
+    std::fprintf(stderr, "%s: %s\n", who, stats.error().message.c_str());
+    return false;
+  }
+  std::fprintf(stderr, "%s: WordNet definitions from %s (%u synsets): %u new words and two-word terms, %u-d rows\n", who,
+               dir.c_str(), stats->synsets, stats->added, vectors.dim);
+  return true;
 }
 
 void draw_progress(double fraction, double loss) {

@@ -88,6 +88,12 @@ std::string find_glove_dir(const std::string& data_path);
 //! none is found, with a note on stderr); nullopt after printing an error.
 std::optional<engine::WordVectors> load_training_vectors(const std::string& data_path, const char* who);
 
+//! Extends non-empty GloVe vectors with WordNet definition vectors for words
+//! outside GloVe (engine/definition_vectors.h) from $SEMROUTER_WORDNET_DIR or
+//! /usr/share/wordnet ("none" = skip; absent = skip with a note). False after
+//! printing an error (a corrupt WordNet must not silently change a model).
+bool add_definition_vectors(engine::WordVectors& vectors, const char* who);
+
 //! A one-line progress bar on stderr ("\r[#####     ] 52% loss 0.41").
 void draw_progress(double fraction, double loss);
 

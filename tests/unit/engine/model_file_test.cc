@@ -100,7 +100,7 @@ enum class Corruption {
   kEmpty, kBadMagic, kTruncatedHeader, kWrongVersion, kBadHeaderChecksum, kClassesOutOfRange,
   kBucketBitsOutOfRange, kBadTemperature, kBadThreshold, kSizeOverflow, kWeightsSizeMismatch,
   kTruncatedBody, kTrailingBytes, kBadLabelsChecksum, kBadWeightsChecksum, kBadDenseChecksum,
-  kDuplicateLabel, kDenseRowOutOfRange, kDenseSizeMismatch,
+  kDuplicateLabel, kDenseRowOutOfRange, kDenseSizeMismatch, kUnknownDenseFlags, kFlagsWithoutVectors,
 };
 
 struct Case {
@@ -110,7 +110,7 @@ struct Case {
 
 std::string corrupt(Corruption kind) {
   const bool dense = kind == Corruption::kBadDenseChecksum || kind == Corruption::kDenseRowOutOfRange ||
-                     kind == Corruption::kDenseSizeMismatch;
+                     kind == Corruption::kDenseSizeMismatch || kind == Corruption::kUnknownDenseFlags;
   std::string b = bytes_of(tiny_model(dense));
   const size_t labels_off = kModelHeaderBytes;
   uint64_t labels_bytes, weights_bytes;
@@ -161,6 +161,8 @@ std::string corrupt(Corruption kind) {
       break;
     }
     case Corruption::kDenseSizeMismatch: poke<uint32_t>(b, 84, 2); reseal_header(b); break;
+    case Corruption::kUnknownDenseFlags: poke<uint32_t>(b, 104, 6); reseal_header(b); break;
+    case Corruption::kFlagsWithoutVectors: poke<uint32_t>(b, 104, 1); reseal_header(b); break;
   }
   return b;
 }
@@ -194,7 +196,29 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{Corruption::kBadDenseChecksum, "dense section checksum"},
                       Case{Corruption::kDuplicateLabel, "duplicate label \"alpha\""},
                       Case{Corruption::kDenseRowOutOfRange, "row 99 out of range"},
-                      Case{Corruption::kDenseSizeMismatch, "dense section is"}));
+                      Case{Corruption::kDenseSizeMismatch, "dense section is"},
+                      Case{Corruption::kUnknownDenseFlags, "dense_flags 6 has unknown bits"},
+                      Case{Corruption::kFlagsWithoutVectors, "set without word vectors"}));
+
+TEST(ModelFileTest, DenseFlagsRoundTrip) {
+  LinearModel m = tiny_model(true);
+  m.vectors.flags = WordVectors::kInflections;
+  auto back = parse(bytes_of(m));
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(back->vectors.flags, WordVectors::kInflections);
+}
+
+// Version 1 files (all models before the inflection flag) still load, and
+// whatever their reserved bytes hold, they get no flags.
+TEST(ModelFileTest, VersionOneLoadsWithoutFlags) {
+  std::string b = bytes_of(tiny_model(true));
+  poke<uint32_t>(b, 8, 1);
+  poke<uint32_t>(b, 104, 1);
+  reseal_header(b);
+  auto back = parse(b);
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(back->vectors.flags, 0u);
+}
 
 TEST(ModelFileTest, EveryTruncationIsRejected) {
   const std::string b = bytes_of(tiny_model(true));
