@@ -193,21 +193,6 @@ float row_norm(const WordVectors& wv, uint32_t r) {
   return static_cast<float>(std::sqrt(s) * wv.scales[r]);
 }
 
-void rebuild_table(WordVectors& wv, const std::vector<uint64_t>& row_keys) {
-  // Load factor <= 2/3: linear probing stays short, the table a third smaller than at 1/2.
-  wv.table_bits = 1;
-  while ((size_t{1} << wv.table_bits) * 2 < row_keys.size() * 3) ++wv.table_bits;
-  wv.keys.assign(size_t{1} << wv.table_bits, 0);
-  wv.rows.assign(wv.keys.size(), 0);
-  const uint64_t mask = wv.keys.size() - 1;
-  for (uint32_t r = 0; r < row_keys.size(); ++r) {
-    uint64_t slot = row_keys[r] & mask;
-    while (wv.keys[slot] != 0) slot = (slot + 1) & mask;
-    wv.keys[slot] = row_keys[r];
-    wv.rows[slot] = r;
-  }
-}
-
 }  // namespace
 
 Result<DefinitionStats> add_wordnet_vectors(WordVectors& wv, const std::string& dir, const DefinitionOptions& options) {
@@ -222,17 +207,16 @@ Result<DefinitionStats> add_wordnet_vectors(WordVectors& wv, const std::string& 
     stats.synsets += *n;
   }
 
-  // Keys of the existing rows, by row (to rebuild the table later).
-  std::vector<uint64_t> row_keys(wv.vocab, 0);
-  for (size_t i = 0; i < wv.keys.size(); ++i) {
-    if (wv.keys[i] != 0) row_keys[wv.rows[i]] = wv.keys[i];
+  if (wv.row_hashes.size() != wv.vocab) {
+    return fail(ErrorCode::kInternal, "add_wordnet_vectors needs the row hashes of training-time vectors");
   }
+  std::vector<uint64_t> row_keys = wv.row_hashes;
 
   // Per word (by hash, so spellings that normalise alike share one row; map
   // order makes the rows deterministic), the weighted context sum over all its
   // senses in all parts of speech.
   struct Pending {
-    uint64_t key;
+    uint64_t hash;
     std::vector<float> sum;
     float weight = 0;
     uint32_t words = 0;
@@ -282,9 +266,9 @@ Result<DefinitionStats> add_wordnet_vectors(WordVectors& wv, const std::string& 
         }
         // Senses in frequency order: the first sense is what a prompt most likely means.
         const float sense_weight = 1.0f / static_cast<float>(sense + 1);
-        Pending& p = pending[h | 1];
+        Pending& p = pending[h];
         if (p.sum.empty()) {
-          p.key = h | 1;
+          p.hash = h;
           p.sum.assign(wv.dim, 0.0f);
         }
         for (uint32_t d = 0; d < wv.dim; ++d) p.sum[d] += sense_weight * ctx.acc[d];
@@ -331,18 +315,18 @@ Result<DefinitionStats> add_wordnet_vectors(WordVectors& wv, const std::string& 
       if (it != pending.end()) pending.erase(it);
       push();
     }
-    for (auto& [key, p] : pending) {
+    for (auto& [hash, p] : pending) {
       if (!finish(p)) continue;
       for (uint32_t d = 0; d < dim; ++d) row[d] = row[dim + d] = p.sum[d];
       push();
-      row_keys.push_back(key);
+      row_keys.push_back(hash);
       ++stats.added;
     }
     wv.dim = dim2;
     wv.vocab = static_cast<uint32_t>(row_keys.size());
     wv.scales = std::move(scales);
     wv.values = std::move(values);
-    rebuild_table(wv, row_keys);
+    wv.build_table(std::move(row_keys));
     wv.flags |= WordVectors::kInflections | (phrases ? WordVectors::kPhrases : 0u);
     return stats;
   }
@@ -353,11 +337,11 @@ Result<DefinitionStats> add_wordnet_vectors(WordVectors& wv, const std::string& 
     const float scale = mx / 127.0f;
     wv.scales.push_back(scale);
     for (float x : p.sum) wv.values.push_back(static_cast<int8_t>(std::lround(x / scale)));
-    row_keys.push_back(p.key);
+    row_keys.push_back(p.hash);
     ++wv.vocab;
     ++stats.added;
   }
-  rebuild_table(wv, row_keys);
+  wv.build_table(std::move(row_keys));
   wv.flags |= WordVectors::kInflections | (phrases ? WordVectors::kPhrases : 0u);
   return stats;
 }

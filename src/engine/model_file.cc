@@ -74,8 +74,8 @@ std::string serialize_linear_model(const LinearModel& m) {
   std::string dense;
   if (wv.dim > 0) {
     dense.append(reinterpret_cast<const char*>(m.dense_weights.data()), m.dense_weights.size() * 4);
-    dense.append(reinterpret_cast<const char*>(wv.keys.data()), wv.keys.size() * 8);
-    dense.append(reinterpret_cast<const char*>(wv.rows.data()), wv.rows.size() * 4);
+    static_assert(sizeof(WordVectors::Slot) == 8);
+    dense.append(reinterpret_cast<const char*>(wv.slots.data()), wv.slots.size() * 8);
     dense.append(reinterpret_cast<const char*>(wv.scales.data()), wv.scales.size() * 4);
     dense.append(reinterpret_cast<const char*>(wv.values.data()), wv.values.size());
   }
@@ -182,7 +182,8 @@ Result<LinearModel> parse_linear_model(std::span<const uint8_t> bytes, const std
       return bad(name, "table_bits " + std::to_string(table_bits) + " invalid for vocab " + std::to_string(vocab));
     }
     const uint64_t slots = uint64_t{1} << table_bits;
-    want_dense = 4ull * classes * dense_dim + 12 * slots + 4ull * vocab + uint64_t{vocab} * dense_dim;
+    const uint64_t slot_bytes = version >= 2 ? 8 : 12;  // v1: u64 keys[] then u32 rows[]
+    want_dense = 4ull * classes * dense_dim + slot_bytes * slots + 4ull * vocab + uint64_t{vocab} * dense_dim;
   }
   if (labels_bytes > kMaxLabelsBytes) return bad(name, "labels section size " + std::to_string(labels_bytes) + " too large");
   // Sizes come from the file: add them with overflow checks before comparing.
@@ -255,22 +256,29 @@ Result<LinearModel> parse_linear_model(std::span<const uint8_t> bytes, const std
     m.dense_weights.resize(size_t{classes} * dense_dim);
     std::memcpy(m.dense_weights.data(), q, m.dense_weights.size() * 4);
     q += m.dense_weights.size() * 4;
-    wv.keys.resize(slots);
-    std::memcpy(wv.keys.data(), q, slots * 8);
-    q += slots * 8;
-    wv.rows.resize(slots);
-    std::memcpy(wv.rows.data(), q, slots * 4);
-    q += slots * 4;
+    wv.slots.resize(slots);
+    if (version >= 2) {
+      std::memcpy(wv.slots.data(), q, slots * 8);
+      q += slots * 8;
+    } else {
+      // v1 stored the full key (hash | 1) and the row in two arrays; the slot
+      // positions are the same, so the tag is all the lookup needs.
+      for (size_t i = 0; i < slots; ++i) {
+        const uint64_t key = get<uint64_t>(q, 8 * i);
+        if (key != 0) wv.slots[i] = {WordVectors::tag_of(key), get<uint32_t>(q + slots * 8, 4 * i)};
+      }
+      q += slots * 12;
+    }
     wv.scales.resize(vocab);
     std::memcpy(wv.scales.data(), q, size_t{vocab} * 4);
     q += size_t{vocab} * 4;
     wv.values.resize(size_t{vocab} * dense_dim);
     std::memcpy(wv.values.data(), q, wv.values.size());
     size_t used = 0;
-    for (size_t i = 0; i < slots; ++i) {
-      if (wv.keys[i] == 0) continue;
+    for (const WordVectors::Slot& slot : wv.slots) {
+      if (slot.tag == 0) continue;
       ++used;
-      if (wv.rows[i] >= vocab) return bad(name, "word vector table row " + std::to_string(wv.rows[i]) + " out of range");
+      if (slot.row >= vocab) return bad(name, "word vector table row " + std::to_string(slot.row) + " out of range");
     }
     if (used == slots) return bad(name, "word vector table has no empty slot");
     for (float w : m.dense_weights) if (!std::isfinite(w)) return bad(name, "non-finite dense weight");

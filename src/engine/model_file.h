@@ -24,15 +24,17 @@
 //   84     4     u32 vocab              [0, 2^22]  (0 iff dense_dim 0)
 //   88     4     u32 table_bits         [0, 24], 2^bits > vocab
 //   92     4     u32 dense_crc32
-//   96     8     u64 dense_bytes        = 4*C*D + 12*2^bits + 4*V + V*D (0 without vectors)
+//   96     8     u64 dense_bytes        = 4*C*D + 8*2^bits + 4*V + V*D (0 without vectors;
+//                                       version 1: 12*2^bits)
 //   104    4     u32 dense_flags        WordVectors::kKnownFlags bits; 0 without vectors
 //                                       (version 2; version 1 files have 0 here)
 //   108    16    reserved, zero
 //   124    4     u32 header_crc32 (of bytes 0..123)
 //   128    labels: num_classes x (u16 length, UTF-8 bytes)
 //   ...    weights: f32 bias[C], f32 row_scale[B], i8 weights[B*C]
-//   ...    dense: f32 dense_weights[C*D], u64 keys[2^bits], u32 rows[2^bits],
+//   ...    dense: f32 dense_weights[C*D], {u32 tag, u32 row}[2^bits],
 //                 f32 scales[V], i8 values[V*D]
+//                 (version 1: u64 keys[2^bits], u32 rows[2^bits] instead of the slots)
 //
 // The loader checks every field and rejects a file that is truncated, has
 // trailing bytes, or whose checksums do not match, with a message naming the

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <unordered_set>
 
 #include "engine/hashing.h"
 #include "engine/linear_model.h"
@@ -27,6 +28,19 @@ constexpr Ending kEndings[] = {
 constexpr size_t kMinStem = 3;
 
 }  // namespace
+
+void WordVectors::build_table(std::vector<uint64_t> hashes) {
+  table_bits = 1;
+  while ((size_t{1} << table_bits) * 2 < hashes.size() * 3) ++table_bits;
+  slots.assign(size_t{1} << table_bits, Slot{});
+  const uint64_t mask = slots.size() - 1;
+  for (size_t r = 0; r < hashes.size(); ++r) {
+    uint64_t i = home_of(hashes[r]) & mask;
+    while (slots[i].tag != 0) i = (i + 1) & mask;
+    slots[i] = Slot{tag_of(hashes[r]), static_cast<uint32_t>(r)};
+  }
+  row_hashes = std::move(hashes);
+}
 
 int32_t WordVectors::find_word(std::u32string_view word, uint64_t h) const {
   const int32_t row = find(h);
@@ -54,8 +68,8 @@ WordVectors project_word_vectors(const WordVectors& v, const std::vector<float>&
   out.vocab = v.vocab;
   out.table_bits = v.table_bits;
   out.flags = v.flags;
-  out.keys = v.keys;
-  out.rows = v.rows;
+  out.slots = v.slots;
+  out.row_hashes = v.row_hashes;
   out.scales.resize(v.vocab);
   out.values.resize(size_t{v.vocab} * classes);
   std::vector<float> p(classes);
@@ -93,24 +107,18 @@ Result<WordVectors> load_glove_f16(const std::string& dir) {
 
   WordVectors wv;
   wv.dim = kDim;
-  wv.table_bits = 1;
-  while ((size_t{1} << wv.table_bits) < words.size() * 2) ++wv.table_bits;
-  wv.keys.assign(size_t{1} << wv.table_bits, 0);
-  wv.rows.assign(wv.keys.size(), 0);
+  std::vector<uint64_t> hashes;
+  std::unordered_set<uint64_t> seen;
   std::u32string norm;
   std::vector<Token> tokens;
-  const uint64_t mask = wv.keys.size() - 1;
   for (size_t i = 0; i < words.size(); ++i) {
     normalize_text(words[i], norm);
     tokenize(norm, tokens);
     if (tokens.size() != 1) continue;
-    const uint64_t key = word_hash(std::u32string_view(norm).substr(tokens[0].begin, tokens[0].end - tokens[0].begin)) | 1;
-    uint64_t slot = key & mask;
-    while (wv.keys[slot] != 0 && wv.keys[slot] != key) slot = (slot + 1) & mask;
-    if (wv.keys[slot] == key) continue;  // first (more frequent) spelling wins
-    const uint32_t row = wv.vocab++;
-    wv.keys[slot] = key;
-    wv.rows[slot] = row;
+    const uint64_t h = word_hash(std::u32string_view(norm).substr(tokens[0].begin, tokens[0].end - tokens[0].begin));
+    if (!seen.insert(h).second) continue;  // first (more frequent) spelling wins
+    hashes.push_back(h);
+    ++wv.vocab;
     float mx = 0;
     float v[kDim];
     for (uint32_t d = 0; d < kDim; ++d) {
@@ -124,6 +132,7 @@ Result<WordVectors> load_glove_f16(const std::string& dir) {
       wv.values.push_back(scale > 0 ? static_cast<int8_t>(std::lround(v[d] / scale)) : 0);
     }
   }
+  wv.build_table(std::move(hashes));
   return wv;
 }
 

@@ -30,18 +30,14 @@ WordVectors base_vectors() {
   };
   WordVectors wv;
   wv.dim = 4;
-  wv.table_bits = 5;
-  wv.keys.assign(32, 0);
-  wv.rows.assign(32, 0);
+  std::vector<uint64_t> hashes;
   for (const W& w : words) {
-    const uint64_t key = word_hash(w.word) | 1;
-    uint64_t slot = key & 31;
-    while (wv.keys[slot] != 0) slot = (slot + 1) & 31;
-    wv.keys[slot] = key;
-    wv.rows[slot] = wv.vocab++;
+    hashes.push_back(word_hash(w.word));
+    ++wv.vocab;
     wv.scales.push_back(0.05f);
     wv.values.insert(wv.values.end(), w.v, w.v + 4);
   }
+  wv.build_table(std::move(hashes));
   return wv;
 }
 
@@ -200,7 +196,9 @@ TEST(DefinitionVectorsTest, IsDeterministic) {
   WordVectors a = base_vectors(), b = base_vectors();
   ASSERT_TRUE(add_wordnet_vectors(a, wn.dir.string()).has_value());
   ASSERT_TRUE(add_wordnet_vectors(b, wn.dir.string()).has_value());
-  EXPECT_EQ(a.keys, b.keys);
+  EXPECT_EQ(a.row_hashes, b.row_hashes);
+  ASSERT_EQ(a.slots.size(), b.slots.size());
+  for (size_t i = 0; i < a.slots.size(); ++i) EXPECT_EQ(a.slots[i].row, b.slots[i].row);
   EXPECT_EQ(a.values, b.values);
   EXPECT_EQ(a.scales, b.scales);
 }
@@ -242,7 +240,7 @@ TEST(DefinitionVectorsTest, CorruptOrMissingFilesAreErrorsNamingTheLine) {
     ASSERT_FALSE(r.has_value()) << c.body;
     EXPECT_NE(r.error().message.find(c.expect), std::string::npos) << r.error().message;
     EXPECT_EQ(wv.vocab, before.vocab) << "a failed load leaves the vectors alone";
-    EXPECT_EQ(wv.keys, before.keys);
+    EXPECT_EQ(wv.row_hashes, before.row_hashes);
   }
 }
 

@@ -1,4 +1,5 @@
 #include "engine/model_file.h"
+#include "engine/tokenizer.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -25,14 +26,7 @@ LinearModel tiny_model(bool with_vectors) {
     WordVectors& wv = m.vectors;
     wv.dim = 4;
     wv.vocab = 3;
-    wv.table_bits = 3;
-    wv.keys.assign(8, 0);
-    wv.rows.assign(8, 0);
-    for (uint32_t r = 0; r < 3; ++r) {
-      const uint64_t key = (0x1000ull * (r + 1) + 2 * r) | 1;  // slots 1, 3, 5: no collisions
-      wv.keys[key & 7] = key;
-      wv.rows[key & 7] = r;
-    }
+    wv.build_table({word_hash(U"one"), word_hash(U"two"), word_hash(U"three")});
     wv.scales = {0.1f, 0.2f, 0.3f};
     wv.values = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
     m.dense_weights.assign(3 * 4, 0.5f);
@@ -76,10 +70,9 @@ TEST(ModelFileTest, RoundTripWithVectors) {
   auto back = parse(bytes_of(m));
   ASSERT_TRUE(back.has_value()) << back.error().message;
   EXPECT_EQ(back->vectors.values, m.vectors.values);
-  EXPECT_EQ(back->vectors.keys, m.vectors.keys);
   EXPECT_EQ(back->dense_weights, m.dense_weights);
-  EXPECT_EQ(back->vectors.find(0x2002), 1);
-  EXPECT_EQ(back->vectors.find(0x4000), -1);
+  EXPECT_EQ(back->vectors.find(word_hash(U"two")), 1);
+  EXPECT_EQ(back->vectors.find(word_hash(U"four")), -1);
   EXPECT_EQ(bytes_of(*back), bytes_of(m));
 }
 
@@ -145,14 +138,13 @@ std::string corrupt(Corruption kind) {
       break;
     }
     case Corruption::kDenseRowOutOfRange: {
-      // Point one occupied slot at row 99 (vocab is 3), then re-seal.
-      const size_t keys_off = dense_off + 3 * 4 * 4;
-      const size_t rows_off = keys_off + 8 * 8;
+      // Point one occupied slot ({u32 tag, u32 row}) at row 99 (vocab is 3), then re-seal.
+      const size_t slots_off = dense_off + 3 * 4 * 4;
       for (size_t i = 0; i < 8; ++i) {
-        uint64_t k;
-        std::memcpy(&k, b.data() + keys_off + 8 * i, 8);
-        if (k != 0) {
-          poke<uint32_t>(b, rows_off + 4 * i, 99);
+        uint32_t tag;
+        std::memcpy(&tag, b.data() + slots_off + 8 * i, 4);
+        if (tag != 0) {
+          poke<uint32_t>(b, slots_off + 8 * i + 4, 99);
           break;
         }
       }
@@ -208,16 +200,41 @@ TEST(ModelFileTest, DenseFlagsRoundTrip) {
   EXPECT_EQ(back->vectors.flags, WordVectors::kInflections);
 }
 
-// Version 1 files (all models before the inflection flag) still load, and
-// whatever their reserved bytes hold, they get no flags.
-TEST(ModelFileTest, VersionOneLoadsWithoutFlags) {
-  std::string b = bytes_of(tiny_model(true));
-  poke<uint32_t>(b, 8, 1);
-  poke<uint32_t>(b, 104, 1);
-  reseal_header(b);
-  auto back = parse(b);
+// Version 1 files (all models before this format change) still load: their
+// table held full 64-bit keys and rows in two arrays, and the reserved bytes
+// where version 2 keeps dense_flags are ignored.
+TEST(ModelFileTest, VersionOneLoads) {
+  const LinearModel m = tiny_model(true);
+  const std::string v2 = bytes_of(m);
+  uint64_t labels_bytes, weights_bytes;
+  std::memcpy(&labels_bytes, v2.data() + 56, 8);
+  std::memcpy(&weights_bytes, v2.data() + 64, 8);
+  const size_t dense_off = kModelHeaderBytes + labels_bytes + weights_bytes;
+  const WordVectors& wv = m.vectors;
+  std::string dense(reinterpret_cast<const char*>(m.dense_weights.data()), m.dense_weights.size() * 4);
+  for (const auto& slot : wv.slots) {
+    const uint64_t key = slot.tag == 0 ? 0 : (wv.row_hashes[slot.row] | 1);
+    dense.append(reinterpret_cast<const char*>(&key), 8);
+  }
+  for (const auto& slot : wv.slots) dense.append(reinterpret_cast<const char*>(&slot.row), 4);
+  dense.append(reinterpret_cast<const char*>(wv.scales.data()), wv.scales.size() * 4);
+  dense.append(reinterpret_cast<const char*>(wv.values.data()), wv.values.size());
+  std::string v1 = v2.substr(0, dense_off) + dense;
+  poke<uint32_t>(v1, 8, 1);
+  poke<uint32_t>(v1, 104, 1);  // reserved in version 1
+  poke<uint64_t>(v1, 96, dense.size());
+  poke<uint32_t>(v1, 92, crc(dense.data(), dense.size()));
+  reseal_header(v1);
+  auto back = parse(v1);
   ASSERT_TRUE(back.has_value()) << back.error().message;
   EXPECT_EQ(back->vectors.flags, 0u);
+  EXPECT_EQ(back->vectors.find(word_hash(U"one")), 0);
+  EXPECT_EQ(back->vectors.find(word_hash(U"two")), 1);
+  EXPECT_EQ(back->vectors.find(word_hash(U"three")), 2);
+  EXPECT_EQ(back->vectors.find(word_hash(U"four")), -1);
+  EXPECT_EQ(back->vectors.values, wv.values);
+  // Written back, it is a version 2 file with the same content.
+  EXPECT_EQ(bytes_of(*back).size(), v2.size());
 }
 
 TEST(ModelFileTest, EveryTruncationIsRejected) {

@@ -61,19 +61,14 @@ TEST(WordVectorsTest, ProjectionMatchesDenseLayer) {
   WordVectors wv;
   wv.dim = 3;
   wv.vocab = 2;
-  wv.table_bits = 2;
-  wv.keys = {0, 0, 0, 0};
-  wv.rows = {0, 0, 0, 0};
-  wv.keys[1] = 1;  // hash 0 or 1 -> slot 1, row 0
-  wv.rows[1] = 0;
-  wv.keys[3] = 3;  // hash 2 or 3 -> slot 3, row 1
-  wv.rows[3] = 1;
+  wv.build_table({word_hash(U"first"), word_hash(U"second")});
   wv.scales = {0.5f, 0.25f};
   wv.values = {10, -20, 30, 4, 5, -6};
   const std::vector<float> w = {1, 0, 0, 0, 1, 1};  // 2 classes x 3 dims
   const WordVectors p = project_word_vectors(wv, w, 2);
   ASSERT_EQ(p.dim, 2u);
-  EXPECT_EQ(p.find(1), 0);
+  EXPECT_EQ(p.find(word_hash(U"first")), 0);
+  EXPECT_EQ(p.find(word_hash(U"second")), 1);
   auto value = [&](int row, int k) { return p.scales[row] * p.values[size_t(row) * 2 + k]; };
   EXPECT_NEAR(value(0, 0), 0.5f * 10, 0.05f);
   EXPECT_NEAR(value(0, 1), 0.5f * (-20 + 30), 0.05f);
