@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -199,14 +198,11 @@ TEST_F(PiiRulesTest, HundredKilobytesIsBounded) {
   std::string chunk = "Please contact jane.doe@example.com about invoice 2024-01-15 for 4111 1111 1111 1111. ";
   std::string text;
   while (text.size() < 100 * 1024) text += chunk;
-  auto t0 = std::chrono::steady_clock::now();
   auto ents = rec_->recognize(text);
-  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   expect_well_formed(ents, cp_count(text));
   ASSERT_FALSE(ents.empty());
-  // Only the first kMaxScanBytes are scanned.
+  // Only the first kMaxScanBytes are scanned: that is the bound (timed in bench/signals).
   EXPECT_LE(ents.back().end, static_cast<int32_t>(pii::kMaxScanBytes));
-  EXPECT_LT(ms, 500.0);
 }
 
 TEST(PiiOptionsTest, ScanLimitAndMinScore) {
