@@ -397,6 +397,7 @@ struct MockUpstream::Impl {
 
     if (!stream) {
       std::string body = completion_json(answer);
+      const size_t json_size = body.size();
       auto head = head_lines(200, kJson, static_cast<int64_t>(body.size()), keep_alive, name);
       if (b.fault == Fault::kSlowHeaders) {
         if (co_await write_lines_slowly(sock, head, b.header_delay_ms)) co_return false;
@@ -406,6 +407,19 @@ struct MockUpstream::Impl {
       if (drop) {
         co_await write_all(sock, std::string_view(body).substr(0, body.size() / 2));
         co_return false;
+      }
+      if (b.fault == Fault::kSlowBody) {
+        // The head and the body's first piece at once, then the rest trickled:
+        // a client with only a per-read timeout would wait forever.
+        const size_t head_size = body.size() - json_size;
+        const size_t piece = std::max<size_t>(1, (body.size() - head_size + 7) / 8);
+        for (size_t off = 0; off < body.size();) {
+          const size_t n = off == 0 ? head_size + piece : std::min(piece, body.size() - off);
+          if (off > 0) co_await sleep_ms(sock, b.chunk_delay_ms);
+          if (co_await write_all(sock, std::string_view(body).substr(off, n))) co_return false;
+          off += n;
+        }
+        co_return true;
       }
       co_return !co_await write_all(sock, body);
     }

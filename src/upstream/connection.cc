@@ -214,8 +214,15 @@ bool Connection::take_buffered_body(std::string& out, size_t limit, error_code& 
 net::awaitable<error_code> Connection::read_body(std::string& out, size_t limit, std::chrono::milliseconds timeout) {
   error_code ec;
   if (body_ == Body::kLength) out.reserve(out.size() + static_cast<size_t>(std::min<uint64_t>(remaining_, limit)));
+  // One deadline for the whole body, like read_head: an upstream trickling a
+  // byte now and then must not hold the request (and its client) forever.
+  deadline_.arm(timeout);
+  struct Disarm {
+    Deadlines::Entry& e;
+    ~Disarm() { e.disarm(); }
+  } disarm{deadline_};
   while (!take_buffered_body(out, limit, ec)) {
-    ec = body_read_result(co_await fill(timeout));
+    ec = body_read_result(co_await fill(timeout, true));
     if (ec) co_return ec;
   }
   co_return ec;

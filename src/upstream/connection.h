@@ -66,6 +66,7 @@ class Connection {
   //! complete (then body_done()). Valid until the next read.
   net::awaitable<error_code> read_piece(std::string_view& piece, std::chrono::milliseconds timeout);
   //! Appends the rest of the body to `out`; more than `limit` bytes is kBodyTooLarge.
+  //! `timeout` bounds the whole body, not each read.
   net::awaitable<error_code> read_body(std::string& out, size_t limit, std::chrono::milliseconds timeout);
   //! read_body() without I/O: appends what is buffered and returns true when that
   //! completed the body (or failed: then `ec` is set). A small answer usually

@@ -150,6 +150,22 @@ TEST_F(Gateway, TrickledResponseHeadTimesOut504) {
   EXPECT_LT(r.total_ms, 650);
 }
 
+// A non-streamed body trickled out in pieces, each within first_byte of the
+// last, must still time out as a whole (a per-read deadline restarts with
+// every piece: 8 pieces x 150 ms would take 1.2 s, and 8 x 1 h forever).
+TEST_F(Gateway, TrickledResponseBodyTimesOut504) {
+  start("version: 1\nserver:\n  listen: 127.0.0.1:0\n  access_log: \"off\"\nmodels:\n"
+        "  - name: small\n    url: $SMALL\n    retry: { attempts: 1 }\n    timeouts: { first_byte: 300ms }\n");
+  auto r = post_chat(port_, chat("hi [mock:fault=slow_body,chunk_delay_ms=150]"), {}, 5000);
+  EXPECT_EQ(r.status, 504) << r.error << r.body;
+  EXPECT_NE(r.body.find("upstream_timeout"), std::string::npos) << r.body;
+  // (504 itself is the proof: each gap, 150 ms, is within the timeout.)
+  // The same trickle within the deadline is a normal answer.
+  auto ok = post_chat(port_, chat("hi [mock:fault=slow_body,chunk_delay_ms=20]"), {}, 5000);
+  EXPECT_EQ(ok.status, 200) << ok.error << ok.body;
+  EXPECT_NE(ok.body.find("chat.completion"), std::string::npos) << ok.body;
+}
+
 // A deadline that fires in the same sweep that starts the request's client
 // watcher (first_byte <= ~40 ms): the watcher coroutine is only posted, the
 // request resumes first with its timeout and waits in stop_watch for a watcher

@@ -201,6 +201,15 @@ TEST_F(MockUpstreamTest, FaultSlowHeaders) {
   EXPECT_GE(r.elapsed, 80ms);  // 6 line gaps of 20 ms
 }
 
+TEST_F(MockUpstreamTest, FaultSlowBody) {
+  start();
+  auto r = chat("[mock:fault=slow_body,chunk_delay_ms=20]");
+  ASSERT_FALSE(r.ec) << r.ec.message();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("chat.completion"), std::string::npos) << r.body;
+  EXPECT_GE(r.elapsed, 140ms);  // 7 gaps of 20 ms between 8 body pieces
+}
+
 TEST_F(MockUpstreamTest, FailNextThenRecover) {
   start();
   MockBehavior b;
