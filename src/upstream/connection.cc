@@ -8,7 +8,10 @@
 #include <boost/asio/write.hpp>
 #include <boost/asio/ssl/error.hpp>
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <openssl/ssl.h>
 
 namespace sr::upstream {
@@ -228,6 +231,12 @@ net::awaitable<error_code> Connection::read_body(std::string& out, size_t limit,
   co_return ec;
 }
 
+bool Connection::idle_socket_clean() {
+  char byte;
+  const ssize_t n = ::recv(socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
 void Connection::close() {
   error_code ec;
   socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -245,7 +254,8 @@ ConnectionPtr Pool::take(const std::string& key, Clock::time_point now) {
   while (!it->second.empty()) {
     ConnectionPtr c = std::move(it->second.back());
     it->second.pop_back();
-    if (now - c->idle_since < max_idle_ && c->socket().is_open()) return c;
+    const auto idle = now - c->idle_since;
+    if (idle < max_idle_ && c->socket().is_open() && (idle < probe_after_ || c->idle_socket_clean())) return c;
   }
   return nullptr;
 }

@@ -76,6 +76,11 @@ class Connection {
   bool body_done() const { return body_ == Body::kDone; }
   //! True if this connection can carry another request after the current body.
   bool reusable() const { return body_ == Body::kDone && keep_alive_ && buffer_.empty(); }
+  //! True when nothing arrived while the connection sat idle: no bytes, no EOF
+  //! (one non-blocking MSG_PEEK). Bytes here are unsolicited - typically a 408
+  //! sent just before the server closes - and would be read as the answer to
+  //! the next request.
+  bool idle_socket_clean();
 
   //! Closes the socket now (used to cancel an in-flight request).
   void close();
@@ -119,8 +124,13 @@ using ConnectionPtr = std::unique_ptr<Connection>;
 //! Idle keep-alive connections per endpoint, most recently used first out.
 class Pool {
  public:
-  explicit Pool(size_t max_idle_per_key = 256, std::chrono::seconds max_idle = std::chrono::seconds(30))
-      : max_idle_per_key_(max_idle_per_key), max_idle_(max_idle) {}
+  //! Connections idle for `probe_after` or longer are checked with
+  //! Connection::idle_socket_clean() before reuse: servers close (and some say
+  //! 408 first) after their own keep-alive timeout, seconds at least, while a
+  //! connection reused under load, idle for microseconds, costs no syscall.
+  explicit Pool(size_t max_idle_per_key = 256, std::chrono::seconds max_idle = std::chrono::seconds(30),
+                std::chrono::milliseconds probe_after = std::chrono::milliseconds(500))
+      : max_idle_per_key_(max_idle_per_key), max_idle_(max_idle), probe_after_(probe_after) {}
 
   //! A pooled connection for `key`, or nullptr. `now` may be coarse (the
   //! worker's sweep clock): idle ages are compared against seconds.
@@ -134,6 +144,7 @@ class Pool {
  private:
   size_t max_idle_per_key_;
   std::chrono::seconds max_idle_;
+  std::chrono::milliseconds probe_after_;
   std::unordered_map<std::string, std::vector<ConnectionPtr>> idle_;
 };
 

@@ -83,9 +83,12 @@ TEST_F(Gateway, SmugglingShapesAndBrokenFramingAre400) {
 
 // A one-shot raw upstream: answers every request on its port with `answer`
 // (then closes if `close_after`), so framing the mock never produces can be tested.
+// A non-empty `unsolicited` is sent 50 ms after each answer, then the
+// connection is closed (a server saying 408 as its keep-alive timeout ends).
 class RawUpstream {
  public:
-  RawUpstream(std::string answer, bool close_after) : answer_(std::move(answer)), close_after_(close_after) {
+  RawUpstream(std::string answer, bool close_after, std::string unsolicited = "")
+      : answer_(std::move(answer)), unsolicited_(std::move(unsolicited)), close_after_(close_after) {
     acceptor_.open(tcp::v4());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
@@ -129,6 +132,11 @@ class RawUpstream {
         in.erase(0, he + 4 + cl);
         ++requests_;
         net::write(s, net::buffer(answer_), ec);
+        if (!unsolicited_.empty() && !ec) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          net::write(s, net::buffer(unsolicited_), ec);
+          break;
+        }
         if (close_after_ || ec) break;
       }
       current_fd_ = -1;
@@ -138,6 +146,7 @@ class RawUpstream {
   net::io_context ioc_;
   tcp::acceptor acceptor_{ioc_};
   std::string answer_;
+  std::string unsolicited_;
   bool close_after_;
   uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
@@ -202,6 +211,24 @@ TEST_F(Gateway, UpstreamGarbageIs502NotACrash) {
 // answer (as one whose idle timeout is shorter than the pool's does): pooled
 // connections go stale. A request that draws two stale ones in a row must get a
 // fresh connection (or an error), never a relay from no connection at all.
+// An idle pooled connection on which the server said something unasked (a 408
+// before closing) must not be reused: those bytes would be read as the answer
+// to the next request and the client would get the 408.
+TEST_F(Gateway, UnsolicitedBytesOnAnIdlePooledConnectionAreNotTheNextAnswer) {
+  RawUpstream up(std::string("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ") +
+                     std::to_string(std::string(kJson).size()) + "\r\n\r\n" + kJson,
+                 false, "HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+  start(raw_model_yaml(up.url()));
+  auto r1 = post_chat(port_, chat("hi"));
+  ASSERT_EQ(r1.status, 200) << r1.error << r1.body;
+  // Longer than the pool's probe age (500 ms): the connection is checked before reuse.
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  auto r2 = post_chat(port_, chat("hi again"));
+  EXPECT_EQ(r2.status, 200) << r2.error << r2.body;
+  EXPECT_NE(r2.body.find("raw ok"), std::string::npos) << r2.body;
+  EXPECT_EQ(up.requests(), 2);
+}
+
 TEST_F(Gateway, TwoStalePooledConnectionsInARow) {
   RawUpstream up(std::string("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ") +
                      std::to_string(std::string(kJson).size()) + "\r\n\r\n" + kJson,
