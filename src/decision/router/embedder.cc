@@ -57,6 +57,8 @@ Result<std::shared_ptr<Embedder>> Embedder::load_glove(const std::string& dir, s
     return fail(ErrorCode::kModelFile, bin_path + ": shorter than its vocabulary");
   e->vecs_.resize(raw.size());
   for (size_t i = 0; i < raw.size(); ++i) e->vecs_[i] = half_to_float(raw[i]);
+  // Train on the vectors router.bin will hold, so a loaded router embeds as the trained one did.
+  quantize_rows_i8(e->vecs_, e->dim_);
   e->build_index();
   return e;
 }
@@ -72,7 +74,9 @@ Result<std::shared_ptr<Embedder>> Embedder::load(const ModelFile& mf) {
   std::istringstream vs(*vocab);
   std::string w;
   while (std::getline(vs, w)) e->words_.push_back(w);
-  auto vecs = mf.floats("emb.vecs", static_cast<int64_t>(e->words_.size() * e->dim_));
+  // Version 1 stored the vectors as float16, version 2 as int8 rows with a scale.
+  auto vecs = mf.version() >= 2 ? mf.rows_i8("emb.vecs", e->dim_, static_cast<int64_t>(e->words_.size()))
+                                : mf.floats("emb.vecs", static_cast<int64_t>(e->words_.size() * e->dim_));
   if (!vecs) return tl::unexpected(vecs.error());
   e->vecs_ = std::move(*vecs);
   if (mf.has("emb.common")) {
@@ -90,7 +94,7 @@ void Embedder::save(ModelWriter& w) const {
   int32_t dim = static_cast<int32_t>(dim_);
   w.add_i32("emb.dim", std::span<const int32_t>(&dim, 1));
   w.add_string("emb.vocab", vocab);
-  w.add_f32("emb.vecs", vecs_, /*as_f16=*/true);
+  w.add_rows_i8("emb.vecs", vecs_, dim_);
   if (!common_.empty()) w.add_f32("emb.common", common_);
 }
 

@@ -18,9 +18,10 @@ namespace sr::router {
 class Embedder {
  public:
   //! Reads `<dir>/glove_wink_100d_top20k.{vocab.txt,f16.bin}` (the shared GloVe
-  //! subset), keeping the `max_words` most frequent words.
+  //! subset), keeping the `max_words` most frequent words, rounded to int8 rows
+  //! as save() stores them (quantize_rows_i8).
   static Result<std::shared_ptr<Embedder>> load_glove(const std::string& dir, size_t max_words);
-  //! Reads the "emb.*" sections written by save().
+  //! Reads the "emb.*" sections written by save() (version 1 files: float16 vectors).
   static Result<std::shared_ptr<Embedder>> load(const ModelFile& mf);
 
   //! Learns the common component to remove from a sample of training texts.
@@ -46,7 +47,7 @@ class Embedder {
 
   size_t dim_ = 0;
   std::vector<std::string> words_;   // frequency order
-  std::vector<float> vecs_;          // words_.size() x dim_
+  std::vector<float> vecs_;          // words_.size() x dim_ (stored as int8 rows + scale)
   std::vector<float> weights_;       // SIF weight per word
   std::vector<float> common_;        // unit first principal component, or empty
   std::unordered_map<std::string, int, Hash, std::equal_to<>> index_;

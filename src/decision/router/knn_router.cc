@@ -86,7 +86,7 @@ void KnnRouter::save_sections(ModelWriter& w, const std::string& p) const {
   int32_t ints[2] = {k_, probe_};
   w.add_f32(p + "knn.params", params);
   w.add_i32(p + "knn.ints", ints);
-  detail::save_rows_i8(w, p + "knn.refs", refs_, dim);
+  w.add_rows_i8(p + "knn.refs", refs_, dim);
   w.add_f32(p + "knn.quality", quality_, /*as_f16=*/true);
   w.add_f32(p + "knn.mean", mean_);
   w.add_f32(p + "knn.centroids", centroids_);
@@ -108,7 +108,7 @@ Result<std::unique_ptr<KnnRouter>> KnnRouter::load(const ModelFile& mf, const st
   r->k_ = (*ints)[0];
   r->probe_ = (*ints)[1];
   if (!(r->tau_ > 0) || r->smooth_ < 0 || r->k_ < 1 || r->probe_ < 1) return bad("knn parameters out of range");
-  auto refs = detail::load_rows_i8(mf, p + "knn.refs", dim);
+  auto refs = mf.rows_i8(p + "knn.refs", dim);
   if (!refs) return tl::unexpected(refs.error());
   size_t n = refs->size() / dim;
   auto q = mf.floats(p + "knn.quality", static_cast<int64_t>(n * m));

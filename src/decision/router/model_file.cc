@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -89,7 +90,25 @@ Error model_error(std::string_view origin, std::string msg) {
   return Error{ErrorCode::kModelFile, "router model " + std::string(origin) + ": " + msg};
 }
 
+// One row to int8: returns the scale, max|v| / 127 (0 for an all-zero row).
+float quantize_row(const float* v, size_t dim, int8_t* q) {
+  float m = 0;
+  for (size_t d = 0; d < dim; ++d) m = std::max(m, std::abs(v[d]));
+  const float scale = m / 127.0f;
+  for (size_t d = 0; d < dim; ++d) q[d] = scale > 0 ? static_cast<int8_t>(std::lround(v[d] / scale)) : 0;
+  return scale;
+}
+
 }  // namespace
+
+void quantize_rows_i8(std::span<float> rows, size_t dim) {
+  if (dim == 0) return;
+  std::vector<int8_t> q(dim);
+  for (size_t i = 0; i + dim <= rows.size(); i += dim) {
+    const float scale = quantize_row(&rows[i], dim, q.data());
+    for (size_t d = 0; d < dim; ++d) rows[i + d] = static_cast<float>(q[d]) * scale;
+  }
+}
 
 void ModelWriter::add_f32(std::string name, std::span<const float> v, bool as_f16) {
   Section s{std::move(name), as_f16 ? DType::kF16 : DType::kF32, v.size(), {}};
@@ -109,6 +128,15 @@ void ModelWriter::add_i32(std::string name, std::span<const int32_t> v) {
 void ModelWriter::add_i8(std::string name, std::span<const int8_t> v) {
   sections_.push_back(
       {std::move(name), DType::kI8, v.size(), std::string(reinterpret_cast<const char*>(v.data()), v.size())});
+}
+
+void ModelWriter::add_rows_i8(const std::string& name, std::span<const float> rows, size_t dim) {
+  const size_t n = dim ? rows.size() / dim : 0;
+  std::vector<int8_t> q(n * dim);
+  std::vector<float> scale(n);
+  for (size_t i = 0; i < n; ++i) scale[i] = quantize_row(&rows[i * dim], dim, &q[i * dim]);
+  add_i8(name + ".q", q);
+  add_f32(name + ".scale", scale);
 }
 
 void ModelWriter::add_string(std::string name, std::string_view s) {
@@ -156,9 +184,11 @@ Result<ModelFile> ModelFile::parse(std::string bytes, std::string_view origin) {
   if (std::memcmp(bytes.data(), kModelMagic, sizeof(kModelMagic)) != 0)
     return tl::unexpected(model_error(origin, "bad magic (not a semrouter router model)"));
   uint32_t version = get<uint32_t>(bytes, 8);
-  if (version != kModelFileVersion)
+  if (version < kOldestModelFileVersion || version > kModelFileVersion)
     return tl::unexpected(model_error(origin, "unsupported version " + std::to_string(version) + ", expected " +
+                                                  std::to_string(kOldestModelFileVersion) + ".." +
                                                   std::to_string(kModelFileVersion)));
+  mf.version_ = version;
   size_t body = bytes.size() - 4;
   uint32_t want = get<uint32_t>(bytes, body);
   uint32_t got =
@@ -205,6 +235,12 @@ Result<ModelFile> ModelFile::load(const std::string& path) {
 }
 
 bool ModelFile::has(std::string_view name) const { return sections_.find(name) != sections_.end(); }
+
+std::vector<std::string> ModelFile::names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, view] : sections_) out.push_back(name);
+  return out;
+}
 
 Result<const ModelFile::View*> ModelFile::find(std::string_view name, std::initializer_list<DType> ok,
                                               int64_t expect) const {
@@ -254,6 +290,21 @@ Result<std::vector<int8_t>> ModelFile::int8s(std::string_view name, int64_t expe
   if (!v) return tl::unexpected(v.error());
   const char* p = bytes_.data() + (*v)->offset;
   return std::vector<int8_t>(p, p + (*v)->count);
+}
+
+Result<std::vector<float>> ModelFile::rows_i8(std::string_view name, size_t dim, int64_t expect_rows) const {
+  const std::string base(name);
+  auto scale = floats(base + ".scale", expect_rows);
+  if (!scale) return tl::unexpected(scale.error());
+  for (float s : *scale)
+    if (s < 0) return tl::unexpected(model_error(origin_, "section '" + base + ".scale' holds a negative scale"));
+  auto q = find(base + ".q", {DType::kI8}, static_cast<int64_t>(scale->size() * dim));
+  if (!q) return tl::unexpected(q.error());
+  std::vector<float> rows(scale->size() * dim);
+  const auto* p = reinterpret_cast<const int8_t*>(bytes_.data() + (*q)->offset);
+  for (size_t i = 0; i < scale->size(); ++i)
+    for (size_t d = 0; d < dim; ++d) rows[i * dim + d] = static_cast<float>(p[i * dim + d]) * (*scale)[i];
+  return rows;
 }
 
 Result<std::string> ModelFile::string(std::string_view name) const {

@@ -118,7 +118,13 @@ void PriorRouter::save_sections(ModelWriter& w, const std::string& p) const {
   int32_t ints[2] = {bits_, dense_};
   w.add_f32(p + "prior.tau", std::span<const float>(&tau_, 1));
   w.add_i32(p + "prior.ints", ints);
-  w.add_f32(p + "prior.hashed", hashed_, /*as_f16=*/true);
+  // Bucket-major rows of g weights: int8 with one f32 scale per bucket takes g + 4 bytes a
+  // bucket, float16 2g, so int8 from 5 groups on (the built-in router has 61, router-multi 3).
+  const size_t g = quality_.size() / models_.size();
+  if (g > 4)
+    w.add_rows_i8(p + "prior.hashed", hashed_, g);
+  else
+    w.add_f32(p + "prior.hashed", hashed_, /*as_f16=*/true);
   w.add_f32(p + "prior.dense", dense_w_);
   w.add_f32(p + "prior.quality", quality_);
 }
@@ -143,7 +149,10 @@ Result<std::unique_ptr<PriorRouter>> PriorRouter::load(const ModelFile& mf, cons
   size_t m = r->models_.size();
   if (q->empty() || q->size() % m) return bad("prior.quality size is not a multiple of the model count");
   size_t g = q->size() / m;
-  auto hashed = mf.floats(p + "prior.hashed", static_cast<int64_t>(g << r->bits_));
+  // float16, or (version 2, more than 4 groups) int8 rows of g weights with a scale each.
+  const bool rows_i8 = mf.version() >= 2 && g > 4;
+  auto hashed = rows_i8 ? mf.rows_i8(p + "prior.hashed", g, static_cast<int64_t>(size_t{1} << r->bits_))
+                        : mf.floats(p + "prior.hashed", static_cast<int64_t>(g << r->bits_));
   if (!hashed) return tl::unexpected(hashed.error());
   auto dense = mf.floats(p + "prior.dense", static_cast<int64_t>(g * (static_cast<size_t>(r->dense_) + 1)));
   if (!dense) return tl::unexpected(dense.error());

@@ -171,32 +171,6 @@ Result<RouterPtr> train_router(std::string_view kind, const OutcomeSet& data, Em
 
 namespace detail {
 
-void save_rows_i8(ModelWriter& w, const std::string& name, const std::vector<float>& rows, size_t dim) {
-  size_t n = dim ? rows.size() / dim : 0;
-  std::vector<int8_t> q(rows.size());
-  std::vector<float> scale(n);
-  for (size_t i = 0; i < n; ++i) {
-    float m = 1e-12f;
-    for (size_t d = 0; d < dim; ++d) m = std::max(m, std::abs(rows[i * dim + d]));
-    scale[i] = m / 127.0f;
-    for (size_t d = 0; d < dim; ++d)
-      q[i * dim + d] = static_cast<int8_t>(std::lround(rows[i * dim + d] / scale[i]));
-  }
-  w.add_i8(name + ".q", q);
-  w.add_f32(name + ".scale", scale);
-}
-
-Result<std::vector<float>> load_rows_i8(const ModelFile& mf, const std::string& name, size_t dim) {
-  auto scale = mf.floats(name + ".scale");
-  if (!scale) return tl::unexpected(scale.error());
-  auto q = mf.int8s(name + ".q", static_cast<int64_t>(scale->size() * dim));
-  if (!q) return tl::unexpected(q.error());
-  std::vector<float> rows(q->size());
-  for (size_t i = 0; i < scale->size(); ++i)
-    for (size_t d = 0; d < dim; ++d) rows[i * dim + d] = static_cast<float>((*q)[i * dim + d]) * (*scale)[i];
-  return rows;
-}
-
 std::vector<float> kmeans(const std::vector<float>& rows, size_t dim, int k, uint64_t seed, std::vector<int>& assign) {
   size_t n = rows.size() / dim;
   k = std::max(1, std::min<int>(k, static_cast<int>(n)));

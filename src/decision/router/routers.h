@@ -201,9 +201,6 @@ const std::vector<std::string>& router_kinds();
 
 //! Small shared numeric helpers for the trainers.
 namespace detail {
-//! Quantises unit-ish rows to int8 with a per-row scale (4x smaller on disk).
-void save_rows_i8(ModelWriter& w, const std::string& name, const std::vector<float>& rows, size_t dim);
-Result<std::vector<float>> load_rows_i8(const ModelFile& mf, const std::string& name, size_t dim);
 //! Spherical k-means: returns `k` unit centroids (k x dim) and the assignment of each row.
 std::vector<float> kmeans(const std::vector<float>& rows, size_t dim, int k, uint64_t seed, std::vector<int>& assign);
 //! Logistic regression with soft targets on dense inputs (AdaGrad, L2); w has in+1 entries (bias last).

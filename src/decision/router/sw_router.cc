@@ -96,7 +96,7 @@ float SwRouter::score_features(const Features& f) const {
 }
 
 void SwRouter::save_sections(ModelWriter& w, const std::string& p) const {
-  detail::save_rows_i8(w, p + "sw.refs", refs_, embedder_->dim());
+  w.add_rows_i8(p + "sw.refs", refs_, embedder_->dim());
   w.add_f32(p + "sw.quality", quality_, /*as_f16=*/true);
 }
 
@@ -104,7 +104,7 @@ Result<std::unique_ptr<SwRouter>> SwRouter::load(const ModelFile& mf, const std:
                                                  std::vector<std::string> models, int strong, int weak,
                                                  EmbedderPtr emb) {
   auto r = std::make_unique<SwRouter>(std::move(models), strong, weak, emb);
-  auto refs = detail::load_rows_i8(mf, p + "sw.refs", emb->dim());
+  auto refs = mf.rows_i8(p + "sw.refs", emb->dim());
   if (!refs) return tl::unexpected(refs.error());
   size_t n = refs->size() / emb->dim();
   auto q = mf.floats(p + "sw.quality", static_cast<int64_t>(n * r->models_.size()));

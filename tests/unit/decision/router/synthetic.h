@@ -11,28 +11,47 @@
 
 namespace sr::router::testing {
 
-inline EmbedderPtr synthetic_embedder() {
-  const std::vector<std::string> words = {"the", "a", "of", "is", "what", "hard", "easy", "proof", "theorem",
-                                          "recipe", "hello", "integral", "weather", "lemma", "cat", "dog"};
-  const size_t dim = 8;
+struct SyntheticVectors {
+  std::vector<std::string> words;
+  std::vector<float> vecs;  // words.size() x dim
+  size_t dim = 8;
+};
+
+inline SyntheticVectors synthetic_vectors() {
+  SyntheticVectors v;
+  v.words = {"the", "a", "of", "is", "what", "hard", "easy", "proof", "theorem",
+             "recipe", "hello", "integral", "weather", "lemma", "cat", "dog"};
   std::mt19937_64 rng(42);
   std::normal_distribution<float> nd(0, 0.3f);
-  std::vector<float> vecs;
-  for (size_t i = 0; i < words.size(); ++i)
-    for (size_t d = 0; d < dim; ++d) vecs.push_back(nd(rng));
-  auto axis = [&](const std::string& w, size_t d, float v) {
-    for (size_t i = 0; i < words.size(); ++i)
-      if (words[i] == w) vecs[i * dim + d] += v;
+  for (size_t i = 0; i < v.words.size(); ++i)
+    for (size_t d = 0; d < v.dim; ++d) v.vecs.push_back(nd(rng));
+  auto axis = [&](const std::string& w, size_t d, float x) {
+    for (size_t i = 0; i < v.words.size(); ++i)
+      if (v.words[i] == w) v.vecs[i * v.dim + d] += x;
   };
   for (const char* w : {"hard", "proof", "theorem", "integral", "lemma"}) axis(w, 0, 3.0f);
   for (const char* w : {"easy", "recipe", "hello", "weather", "cat", "dog"}) axis(w, 1, 3.0f);
+  return v;
+}
+
+//! Writes the "emb.*" sections in the layout of model-file `version`: 1 stored
+//! the word vectors as float16 "emb.vecs", 2 as int8 rows "emb.vecs.q/.scale".
+inline void write_synthetic_embedder(ModelWriter& w, uint32_t version = kModelFileVersion) {
+  auto v = synthetic_vectors();
   std::string vocab;
-  for (const auto& w : words) vocab += w + "\n";
-  ModelWriter w;
-  int32_t d = static_cast<int32_t>(dim);
+  for (const auto& word : v.words) vocab += word + "\n";
+  int32_t d = static_cast<int32_t>(v.dim);
   w.add_i32("emb.dim", std::span<const int32_t>(&d, 1));
   w.add_string("emb.vocab", vocab);
-  w.add_f32("emb.vecs", vecs, true);
+  if (version >= 2)
+    w.add_rows_i8("emb.vecs", v.vecs, v.dim);
+  else
+    w.add_f32("emb.vecs", v.vecs, /*as_f16=*/true);
+}
+
+inline EmbedderPtr synthetic_embedder() {
+  ModelWriter w;
+  write_synthetic_embedder(w);
   auto mf = ModelFile::parse(w.serialize(), "synthetic");
   return *Embedder::load(*mf);
 }
