@@ -179,9 +179,15 @@ uint32_t label_index(std::string_view label) {
 
 EvalReport evaluate(const TextClassifier& clf, const std::vector<std::string>& texts, const std::vector<uint32_t>& gold) {
   std::vector<uint32_t> pred;
+  std::vector<float> conf;
   pred.reserve(texts.size());
-  for (const auto& t : texts) pred.push_back(label_index(clf.classify(t).label));
-  return make_report(domain_labels(), gold, pred);
+  conf.reserve(texts.size());
+  for (const auto& t : texts) {
+    const Classification c = clf.classify(t);
+    pred.push_back(label_index(c.label));
+    conf.push_back(c.confidence);
+  }
+  return make_report(domain_labels(), gold, pred, &conf);
 }
 
 }  // namespace

@@ -92,11 +92,14 @@ void print_rates(FILE* out, const std::vector<Scored>& s, float threshold) {
 
 EvalReport report_of(const std::vector<Scored>& s, float threshold) {
   std::vector<uint32_t> gold, pred;
+  std::vector<float> conf;  // probability of the predicted label
   for (const auto& x : s) {
     gold.push_back(x.gold);
-    pred.push_back(x.score >= threshold ? kJailbreak : kBenign);
+    const bool jb = x.score >= threshold;
+    pred.push_back(jb ? kJailbreak : kBenign);
+    conf.push_back(jb ? x.score : 1.0f - x.score);
   }
-  return make_report(jailbreak_labels(), gold, pred);
+  return make_report(jailbreak_labels(), gold, pred, &conf);
 }
 
 Result<std::vector<LabeledText>> read_safety(const std::string& path, size_t* skipped) {

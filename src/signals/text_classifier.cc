@@ -114,7 +114,7 @@ Split split_of(std::string_view text) {
 }
 
 EvalReport make_report(const std::vector<std::string>& labels, const std::vector<uint32_t>& gold,
-                       const std::vector<uint32_t>& predicted) {
+                       const std::vector<uint32_t>& predicted, const std::vector<float>* confidence) {
   EvalReport r;
   const size_t c = labels.size();
   r.labels = labels;
@@ -148,6 +148,21 @@ EvalReport make_report(const std::vector<std::string>& labels, const std::vector
   }
   r.macro_f1 = present ? r.macro_f1 / present : 0.0;
   r.accuracy = r.total ? static_cast<double>(correct) / r.total : 0.0;
+  if (confidence != nullptr && confidence->size() == gold.size() && !gold.empty()) {
+    constexpr int kBins = 10;
+    double conf_sum[kBins] = {}, right[kBins] = {}, n[kBins] = {};
+    for (size_t i = 0; i < gold.size(); ++i) {
+      const double p = std::clamp(static_cast<double>((*confidence)[i]), 0.0, 1.0);
+      const int b = std::min(kBins - 1, static_cast<int>(p * kBins));
+      conf_sum[b] += p;
+      right[b] += gold[i] == predicted[i];
+      n[b] += 1;
+      r.mean_confidence += p;
+    }
+    for (int b = 0; b < kBins; ++b) r.ece += std::fabs(conf_sum[b] - right[b]) / static_cast<double>(gold.size());
+    r.mean_confidence /= static_cast<double>(gold.size());
+    r.has_calibration = true;
+  }
   return r;
 }
 
@@ -155,6 +170,10 @@ void print_report(FILE* out, const std::string& title, const EvalReport& r) {
   std::fprintf(out, "== %s ==\n", title.c_str());
   std::fprintf(out, "examples  %llu\naccuracy  %.4f\nmacro-F1  %.4f\n\n", static_cast<unsigned long long>(r.total),
                r.accuracy, r.macro_f1);
+  if (r.has_calibration) {
+    std::fprintf(out, "calibration  ECE %.4f (10 bins), mean confidence %.4f vs accuracy %.4f\n\n", r.ece,
+                 r.mean_confidence, r.accuracy);
+  }
   std::fprintf(out, "%-18s %9s %9s %9s %8s\n", "class", "precision", "recall", "f1", "support");
   for (size_t k = 0; k < r.labels.size(); ++k) {
     std::fprintf(out, "%-18s %9.4f %9.4f %9.4f %8llu\n", r.labels[k].c_str(), r.precision[k], r.recall[k], r.f1[k],

@@ -75,9 +75,16 @@ struct EvalReport {
   double macro_f1 = 0;
   std::vector<double> precision, recall, f1;
   std::vector<uint64_t> support;
+  //! Calibration, when confidences were given: expected calibration error over
+  //! 10 equal-width bins of the predicted label's probability (0 = a 0.8
+  //! answer is right 80 % of the time), and the mean of those probabilities.
+  bool has_calibration = false;
+  double ece = 0;
+  double mean_confidence = 0;
 };
+//! `confidence` (optional): the model's probability of each predicted label.
 EvalReport make_report(const std::vector<std::string>& labels, const std::vector<uint32_t>& gold,
-                       const std::vector<uint32_t>& predicted);
+                       const std::vector<uint32_t>& predicted, const std::vector<float>* confidence = nullptr);
 void print_report(FILE* out, const std::string& title, const EvalReport& report);
 
 //! GloVe directory for training: $SEMROUTER_GLOVE_DIR, else

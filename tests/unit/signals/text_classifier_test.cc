@@ -32,6 +32,26 @@ TEST(TextClassifierTest, ReportComputesMetrics) {
   EXPECT_EQ(r.confusion[1][2], 1u);
 }
 
+TEST(TextClassifierTest, ReportComputesCalibration) {
+  // Same answers as above; 4 of 6 right.
+  const std::vector<uint32_t> gold = {0, 0, 0, 1, 1, 2}, pred = {0, 0, 1, 1, 2, 2};
+  EXPECT_FALSE(make_report({"a", "b", "c"}, gold, pred).has_calibration);
+  // Calibrated: the two right answers at 0.95 and 0.95 (bin 9), then 0.55 x 4
+  // with 2 right (bin 5): |1.9 - 2| + |2.2 - 2| = 0.3, / 6.
+  std::vector<float> conf = {0.95f, 0.95f, 0.55f, 0.55f, 0.55f, 0.55f};
+  auto r = make_report({"a", "b", "c"}, gold, pred, &conf);
+  ASSERT_TRUE(r.has_calibration);
+  EXPECT_NEAR(r.ece, 0.3 / 6, 1e-6);
+  EXPECT_NEAR(r.mean_confidence, (0.95 * 2 + 0.55 * 4) / 6, 1e-6);
+  // Overconfident: everything at 0.99 while 4 of 6 are right.
+  conf.assign(6, 0.99f);
+  r = make_report({"a", "b", "c"}, gold, pred, &conf);
+  EXPECT_NEAR(r.ece, 0.99 - 4.0 / 6.0, 1e-6);
+  // A confidence of exactly 1 lands in the top bin, not past it.
+  conf.assign(6, 1.0f);
+  EXPECT_NEAR(make_report({"a", "b", "c"}, gold, pred, &conf).ece, 1.0 - 4.0 / 6.0, 1e-6);
+}
+
 TEST(TextClassifierTest, MissingModelDirIsAnError) {
   auto r = load_text_classifier("domain", "/nonexistent/model/dir", {});
   ASSERT_FALSE(r.has_value());
