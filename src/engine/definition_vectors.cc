@@ -295,18 +295,25 @@ Result<DefinitionStats> add_wordnet_vectors(WordVectors& wv, const std::string& 
     for (float& x : p.sum) x *= k;
     return true;
   };
+  // Rows out: with concat every row is rebuilt as [GloVe | definition] (known
+  // words without a usable definition get zeros there, new words their
+  // definition twice); without it the known rows stay as they are.
+  const uint32_t dim = wv.dim, out_dim = concat ? 2 * dim : dim;
+  std::vector<float> scales;
+  std::vector<int8_t> values;
+  if (!concat) {
+    scales = wv.scales;
+    values = wv.values;
+  }
+  std::vector<float> row(out_dim);
+  auto push = [&] {
+    float mx = 0;
+    for (float x : row) mx = std::max(mx, std::fabs(x));
+    const float scale = mx > 0 ? mx / 127.0f : 0.0f;
+    scales.push_back(scale);
+    for (float x : row) values.push_back(scale > 0 ? static_cast<int8_t>(std::lround(x / scale)) : 0);
+  };
   if (concat) {
-    const uint32_t dim = wv.dim, dim2 = 2 * wv.dim;
-    std::vector<float> scales;
-    std::vector<int8_t> values;
-    std::vector<float> row(dim2);
-    auto push = [&]() {
-      float mx = 0;
-      for (float x : row) mx = std::max(mx, std::fabs(x));
-      const float scale = mx > 0 ? mx / 127.0f : 0.0f;
-      scales.push_back(scale);
-      for (float x : row) values.push_back(scale > 0 ? static_cast<int8_t>(std::lround(x / scale)) : 0);
-    };
     for (uint32_t r = 0; r < wv.vocab; ++r) {
       for (uint32_t d = 0; d < dim; ++d) row[d] = wv.scales[r] * wv.values[size_t{r} * dim + d];
       auto it = pending.find(row_keys[r]);
@@ -315,32 +322,18 @@ Result<DefinitionStats> add_wordnet_vectors(WordVectors& wv, const std::string& 
       if (it != pending.end()) pending.erase(it);
       push();
     }
-    for (auto& [hash, p] : pending) {
-      if (!finish(p)) continue;
-      for (uint32_t d = 0; d < dim; ++d) row[d] = row[dim + d] = p.sum[d];
-      push();
-      row_keys.push_back(hash);
-      ++stats.added;
-    }
-    wv.dim = dim2;
-    wv.vocab = static_cast<uint32_t>(row_keys.size());
-    wv.scales = std::move(scales);
-    wv.values = std::move(values);
-    wv.build_table(std::move(row_keys));
-    wv.flags |= WordVectors::kInflections | (phrases ? WordVectors::kPhrases : 0u);
-    return stats;
   }
   for (auto& [hash, p] : pending) {
     if (!finish(p)) continue;
-    float mx = 0;
-    for (float x : p.sum) mx = std::max(mx, std::fabs(x));
-    const float scale = mx / 127.0f;
-    wv.scales.push_back(scale);
-    for (float x : p.sum) wv.values.push_back(static_cast<int8_t>(std::lround(x / scale)));
-    row_keys.push_back(p.hash);
-    ++wv.vocab;
+    for (uint32_t d = 0; d < out_dim; ++d) row[d] = p.sum[d % dim];
+    push();
+    row_keys.push_back(hash);
     ++stats.added;
   }
+  wv.dim = out_dim;
+  wv.vocab = static_cast<uint32_t>(row_keys.size());
+  wv.scales = std::move(scales);
+  wv.values = std::move(values);
   wv.build_table(std::move(row_keys));
   wv.flags |= WordVectors::kInflections | (phrases ? WordVectors::kPhrases : 0u);
   return stats;
