@@ -13,6 +13,13 @@
 
 namespace sr::config {
 
+double Budgets::limit_for(std::string_view key) const {
+  if (key.empty()) return -1;
+  for (const auto& k : keys)
+    if (k.key == key) return k.usd;
+  return default_usd;
+}
+
 const Model* Config::find_model(std::string_view name) const {
   for (const auto& m : models)
     if (m.name == name) return &m;
@@ -334,7 +341,7 @@ class Loader {
     Config cfg;
     cfg.source = source_;
     if (!root.IsDefined() || root.IsNull()) fail_at(root, "", "the file is empty; expected at least `version: 1` and `models:`");
-    check_keys(root, "", {"version", "server", "routing", "models", "signals", "guards", "routers"});
+    check_keys(root, "", {"version", "server", "routing", "models", "signals", "guards", "routers", "budgets"});
     if (!root["version"]) fail_at(root, "", "missing required key \"version\" (write `version: 1`)");
     cfg.version = static_cast<int>(integer(root["version"], "version", 1, 1000));
     if (cfg.version != 1) fail_at(root["version"], "version", "unsupported version " + std::to_string(cfg.version) + "; this semrouter reads version 1");
@@ -344,6 +351,7 @@ class Loader {
     if (root["signals"]) load_signals(root["signals"], cfg.signals);
     if (root["guards"]) cfg.guards = load_guards(root["guards"], "guards");
     if (root["routers"]) load_routers(root["routers"], cfg.routers);
+    if (root["budgets"]) load_budgets(root["budgets"], cfg.budgets);
     if (root["routing"]) load_routing(root["routing"], cfg);
     if (cfg.routing.default_model.empty()) cfg.routing.default_model = cfg.models.front().name;
     cross_check(root, cfg);
@@ -547,6 +555,30 @@ class Loader {
       if (q["min_score"]) g.pii_min_score = number(q["min_score"], qp + ".min_score", 0, 1);
     }
     return g;
+  }
+
+  void load_budgets(const YAML::Node& n, Budgets& b) {
+    const std::string p = "budgets";
+    check_keys(n, p, {"period", "default_usd", "keys"});
+    if (n["period"]) b.period_ms = duration(n["period"], p + ".period", 366ull * 24 * 3600 * 1000);
+    if (b.period_ms < 1000) fail_at(n["period"], p + ".period", "must be at least 1s");
+    if (n["default_usd"]) b.default_usd = number(n["default_usd"], p + ".default_usd", 0, 1e9);
+    if (n["keys"]) {
+      expect_seq(n["keys"], p + ".keys");
+      for (size_t i = 0; i < n["keys"].size(); ++i) {
+        const YAML::Node& k = n["keys"][i];
+        const std::string kp = p + ".keys[" + std::to_string(i) + "]";
+        check_keys(k, kp, {"key", "usd"});
+        if (!k["key"] || !k["usd"]) fail_at(k, kp, "needs \"key\" (the client's API key, e.g. ${TEAM_KEY}) and \"usd\"");
+        KeyBudget kb;
+        kb.line = line_of(k);
+        kb.key = nonempty_str(k["key"], kp + ".key");
+        kb.usd = number(k["usd"], kp + ".usd", 0, 1e9);
+        for (const auto& o : b.keys)
+          if (o.key == kb.key) fail_at(k["key"], kp + ".key", "this key already has a budget (line " + std::to_string(o.line) + ")");
+        b.keys.push_back(std::move(kb));
+      }
+    }
   }
 
   void load_routers(const YAML::Node& n, std::vector<RouterSpec>& out) {

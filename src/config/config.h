@@ -169,6 +169,22 @@ struct Server {
   std::string access_log = "stderr";       //!< "stderr", "stdout", "off" or a file path
 };
 
+//! Spending limits per client API key (the bearer token a client sends), in
+//! USD of estimated cost (usage x configured prices) per fixed window.
+struct KeyBudget {
+  std::string key;  //!< never logged
+  double usd = 0;
+  int line = 0;
+};
+struct Budgets {
+  uint64_t period_ms = 24ull * 3600 * 1000;  //!< windows aligned to the Unix epoch
+  double default_usd = -1;                   //!< keys not listed; -1 = no limit
+  std::vector<KeyBudget> keys;
+  bool enabled() const { return default_usd >= 0 || !keys.empty(); }
+  //! The limit for `key`, or -1 for none. Requests without a key have none.
+  double limit_for(std::string_view key) const;
+};
+
 struct Config {
   int version = 1;
   Server server;
@@ -177,6 +193,7 @@ struct Config {
   Signals signals;
   Guards guards;                   //!< global guards (rules may override)
   std::vector<RouterSpec> routers;
+  Budgets budgets;
   std::string source;  //!< file path or "<builtin>"
 
   //! Model by name, or nullptr.

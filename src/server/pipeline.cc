@@ -422,6 +422,22 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
   const std::string requested_model = chat.model;
   std::string client_auth(req.get("authorization"));
 
+  // Per-key budget: refuse before anything leaves once the key's window is spent.
+  const config::Budgets& budgets = rt->config->budgets;
+  const std::string_view spend_key = budgets.enabled() ? guards::budget_key(client_auth) : std::string_view();
+  const double budget_usd = budgets.enabled() ? budgets.limit_for(spend_key) : -1.0;
+  const std::chrono::milliseconds budget_period(budgets.period_ms);
+  if (budget_usd >= 0) {
+    const double spent = srv.ledger().spent(spend_key, budget_period, std::chrono::system_clock::now());
+    if (spent >= budget_usd) {
+      srv.registry().counter(metrics::Family::guard_actions_total, {"budget", "block"}).inc();
+      char msg[160];
+      std::snprintf(msg, sizeof msg, "the budget of this API key is spent: $%.6g of $%.6g in the current %llus window",
+                    spent, budget_usd, static_cast<unsigned long long>(budgets.period_ms / 1000));
+      co_return co_await fail_request(ErrorCode::kBudgetExceeded, msg);
+    }
+  }
+
   rt->requests_counter(d.rule, d.candidates.front()).inc();
   const Clock::time_point t_decided = Clock::now();
   const int64_t overhead_pre_us = micros(t_decided - t_start);
@@ -728,17 +744,17 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
     mr.duration->observe(seconds(t_end - t_start));
     if (usage.prompt_tokens > 0) mr.prompt_tokens->inc(static_cast<uint64_t>(usage.prompt_tokens));
     if (usage.completion_tokens > 0) mr.completion_tokens->inc(static_cast<uint64_t>(usage.completion_tokens));
+    auto tokens_cost = [&](const config::Model& m) {
+      return (static_cast<double>(std::max<int64_t>(usage.prompt_tokens, 0)) * m.price.input_per_mtok +
+              static_cast<double>(std::max<int64_t>(usage.completion_tokens, 0)) * m.price.output_per_mtok) / 1e6;
+    };
     if (usage.found()) {
-      double cost = (static_cast<double>(std::max<int64_t>(usage.prompt_tokens, 0)) * answered->price.input_per_mtok +
-                     static_cast<double>(std::max<int64_t>(usage.completion_tokens, 0)) * answered->price.output_per_mtok) / 1e6;
+      const double cost = tokens_cost(*answered);
       mr.cost_usd->add(cost);
+      if (budget_usd >= 0) srv.ledger().add(spend_key, cost, budget_period, std::chrono::system_clock::now());
     }
     if (answered != d.candidates.front()) srv.count_fallback(d.candidates.front()->name, answered->name);
     if (router_baseline && usage.found() && router_baseline != answered) {
-      auto tokens_cost = [&](const config::Model& m) {
-        return (static_cast<double>(std::max<int64_t>(usage.prompt_tokens, 0)) * m.price.input_per_mtok +
-                static_cast<double>(std::max<int64_t>(usage.completion_tokens, 0)) * m.price.output_per_mtok) / 1e6;
-      };
       double saved = tokens_cost(*router_baseline) - tokens_cost(*answered);
       if (saved > 0) srv.registry().float_counter(metrics::Family::router_cost_saved_usd_total, {d.rule}).add(saved);
     }

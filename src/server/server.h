@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "guards/budget.h"
 #include "base/result.h"
 #include "metrics/registry.h"
 #include "server/access_log.h"
@@ -48,6 +49,8 @@ class Server {
   bool draining() const { return draining_.load(std::memory_order_relaxed); }
   AccessLog& access_log() { return *log_; }
   metrics::Registry& registry() { return registry_; }
+  //! Spend per client key for `budgets:`; outlives config reloads.
+  guards::SpendLedger& ledger() { return ledger_; }
 
   //! Readiness: per model and endpoint URL, "up", "down" or "unknown".
   std::map<std::string, std::map<std::string, std::string>> backend_states() const;
@@ -71,6 +74,7 @@ class Server {
 
   metrics::Registry& registry_;
   std::unique_ptr<AccessLog> log_;
+  guards::MemoryLedger ledger_;
   std::shared_ptr<const Runtime> runtime_;  // accessed with std::atomic_load/store
   std::vector<std::unique_ptr<Worker>> workers_;
   uint16_t port_ = 0;

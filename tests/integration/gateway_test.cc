@@ -150,6 +150,29 @@ TEST_F(Gateway, TrickledResponseHeadTimesOut504) {
   EXPECT_LT(r.total_ms, 650);
 }
 
+// budgets: a key whose window is spent is refused before anything leaves (429,
+// OpenAI rate_limit_error); other keys and requests without a key go on.
+TEST_F(Gateway, PerKeyBudgetRefusesOnceSpent) {
+  // small costs 100 / 200 USD per M input / output tokens: one mock answer
+  // (a few dozen tokens) costs ~0.005 USD, more than team-a's whole budget.
+  start(default_yaml() +
+        "budgets:\n  period: 1h\n  keys:\n    - { key: sk-team-a, usd: 0.001 }\n    - { key: sk-broke, usd: 0 }\n");
+  const std::map<std::string, std::string> team_a = {{"authorization", "Bearer sk-team-a"}};
+  auto r1 = post_chat(port_, chat("hi"), team_a);
+  ASSERT_EQ(r1.status, 200) << r1.body;
+  auto r2 = post_chat(port_, chat("hi again"), team_a);
+  EXPECT_EQ(r2.status, 429) << r2.body;
+  EXPECT_NE(r2.body.find("rate_limit_error"), std::string::npos) << r2.body;
+  EXPECT_NE(r2.body.find("budget of this API key is spent"), std::string::npos) << r2.body;
+  EXPECT_EQ(r2.body.find("sk-team-a"), std::string::npos) << "the key is never echoed";
+  EXPECT_EQ(post_chat(port_, chat("hi"), {{"authorization", "Bearer sk-team-b"}}).status, 200) << "no budget listed";
+  EXPECT_EQ(post_chat(port_, chat("hi")).status, 200) << "no key, no budget";
+  EXPECT_EQ(post_chat(port_, chat("hi"), {{"authorization", "Bearer sk-broke"}}).status, 429) << "a zero budget";
+  EXPECT_EQ(small_->stats().chat_completions, 3u) << "refused requests never reach an upstream";
+  EXPECT_TRUE(metric_appears("semrouter_guard_actions_total{guard=\"budget\",action=\"block\"} 2"));
+  EXPECT_TRUE(metric_appears("semrouter_errors_total{code=\"budget_exceeded\"} 2"));
+}
+
 // A non-streamed body trickled out in pieces, each within first_byte of the
 // last, must still time out as a whole (a per-read deadline restarts with
 // every piece: 8 pieces x 150 ms would take 1.2 s, and 8 x 1 h forever).

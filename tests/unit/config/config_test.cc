@@ -31,6 +31,42 @@ TEST(Config, MinimalConfigGetsDefaults) {
   EXPECT_EQ(c->server.port, 8801);
 }
 
+TEST(Config, BudgetsPerKey) {
+  auto c = load(std::string(kMinimal) +
+                "budgets:\n  period: 1h\n  default_usd: 2.5\n  keys:\n    - { key: sk-a, usd: 10 }\n    - { key: sk-b, usd: 0 }\n");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->budgets.enabled());
+  EXPECT_EQ(c->budgets.period_ms, 3600000u);
+  EXPECT_DOUBLE_EQ(c->budgets.limit_for("sk-a"), 10.0);
+  EXPECT_DOUBLE_EQ(c->budgets.limit_for("sk-b"), 0.0);
+  EXPECT_DOUBLE_EQ(c->budgets.limit_for("sk-other"), 2.5);
+  EXPECT_DOUBLE_EQ(c->budgets.limit_for(""), -1.0) << "no key, no budget";
+  auto none = load(kMinimal);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->budgets.enabled());
+  EXPECT_DOUBLE_EQ(none->budgets.limit_for("sk-a"), -1.0);
+}
+
+TEST(Config, BadBudgetsAreRejected) {
+  struct Case {
+    const char* yaml;
+    const char* expect;
+  };
+  const Case cases[] = {
+      {"budgets:\n  keys:\n    - { key: sk-a }\n", "needs \"key\""},
+      {"budgets:\n  keys:\n    - { key: sk-a, usd: -1 }\n", "budgets.keys[0].usd"},
+      {"budgets:\n  keys:\n    - { key: sk-a, usd: 1 }\n    - { key: sk-a, usd: 2 }\n", "already has a budget"},
+      {"budgets:\n  period: 10ms\n  default_usd: 1\n", "at least 1s"},
+      {"budgets:\n  perod: 1h\n", "did you mean \"period\""},
+      {"budgets:\n  keys:\n    - { key: sk-a, usd: 1, limit: 3 }\n", "unknown key \"limit\""},
+  };
+  for (const Case& k : cases) {
+    auto c = load(std::string(kMinimal) + k.yaml);
+    ASSERT_FALSE(c) << k.yaml;
+    EXPECT_NE(c.error().message.find(k.expect), std::string::npos) << c.error().message;
+  }
+}
+
 TEST(Config, UnknownKeyIsRejectedWithLineAndSuggestion) {
   auto c = load("version: 1\nmodels:\n  - name: a\n    url: http://x/v1\n    fallback: [b]\n");
   ASSERT_FALSE(c);

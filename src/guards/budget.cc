@@ -1,0 +1,56 @@
+#include "guards/budget.h"
+
+namespace sr::guards {
+namespace {
+
+uint64_t key_hash(std::string_view key) {
+  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a, then a splitmix finaliser
+  for (unsigned char c : key) h = (h ^ c) * 0x100000001b3ull;
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebull;
+  return h ^ (h >> 31);
+}
+
+int64_t window_of(std::chrono::milliseconds period, SpendLedger::TimePoint now) {
+  const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  return period.count() > 0 ? ms / period.count() : 0;
+}
+
+}  // namespace
+
+double MemoryLedger::spent(std::string_view key, std::chrono::milliseconds period, TimePoint now) const {
+  const int64_t w = window_of(period, now);
+  std::lock_guard lock(mu_);
+  const auto it = by_key_.find(key_hash(key));
+  return it != by_key_.end() && it->second.window == w ? it->second.usd : 0.0;
+}
+
+void MemoryLedger::add(std::string_view key, double usd, std::chrono::milliseconds period, TimePoint now) {
+  const int64_t w = window_of(period, now);
+  std::lock_guard lock(mu_);
+  Entry& e = by_key_[key_hash(key)];
+  if (e.window != w) e = Entry{w, 0.0};
+  e.usd += usd;
+}
+
+std::string_view budget_key(std::string_view auth) {
+  while (!auth.empty() && auth.front() == ' ') auth.remove_prefix(1);
+  while (!auth.empty() && auth.back() == ' ') auth.remove_suffix(1);
+  constexpr std::string_view kBearer = "bearer ";
+  if (auth.size() > kBearer.size()) {
+    bool bearer = true;
+    for (size_t i = 0; i < kBearer.size() && bearer; ++i) {
+      const char c = auth[i];
+      bearer = (c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c) == kBearer[i];
+    }
+    if (bearer) {
+      auth.remove_prefix(kBearer.size());
+      while (!auth.empty() && auth.front() == ' ') auth.remove_prefix(1);
+    }
+  }
+  return auth;
+}
+
+}  // namespace sr::guards
