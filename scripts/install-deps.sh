@@ -8,7 +8,7 @@ PKGS=(build-essential cmake pkg-config curl ca-certificates
       libboost-dev libssl-dev libyaml-cpp-dev libsimdjson-dev nlohmann-json3-dev
       libre2-dev libexpected-dev libutf8proc-dev libphonenumber-dev zlib1g-dev
       libgtest-dev libgmock-dev libbenchmark-dev openssl fasttext
-      wordnet-base
+      wordnet-base libhiredis-dev
       nodejs npm redis-server nginx-light wrk)
 missing=()
 for p in "${PKGS[@]}"; do

@@ -122,6 +122,32 @@ Result<uint64_t> parse_duration_ms(std::string_view text) {
               "\"" + trim(text) + "\" is not a duration (write e.g. 500ms, 2s, 1m, or milliseconds)");
 }
 
+Result<RedisUrl> parse_redis_url(std::string_view url) {
+  const auto bad = [&](const std::string& why) {
+    return fail(ErrorCode::kConfigInvalid, "\"" + std::string(url) + "\": " + why +
+                                               " (write memory, or redis://host[:port][/db])");
+  };
+  if (url.substr(0, 8) != "redis://") return bad("not a store");
+  std::string_view rest = url.substr(8);
+  RedisUrl r;
+  if (const size_t slash = rest.find('/'); slash != std::string_view::npos) {
+    const std::string_view db = rest.substr(slash + 1);
+    uint64_t v = 0;
+    if (db.empty() || db.size() > 2 || !parse_uint(std::string(db), v) || v > 15) return bad("the database must be 0..15");
+    r.db = static_cast<int>(v);
+    rest = rest.substr(0, slash);
+  }
+  if (const size_t colon = rest.rfind(':'); colon != std::string_view::npos) {
+    uint64_t v = 0;
+    if (!parse_uint(std::string(rest.substr(colon + 1)), v) || v == 0 || v > 65535) return bad("bad port");
+    r.port = static_cast<int>(v);
+    rest = rest.substr(0, colon);
+  }
+  if (rest.empty()) return bad("no host");
+  r.host = std::string(rest);
+  return r;
+}
+
 Result<uint64_t> parse_size_bytes(std::string_view text) {
   uint64_t v;
   if (parse_with_units(text, {{"KiB", 1ull << 10}, {"MiB", 1ull << 20}, {"GiB", 1ull << 30}, {"KB", 1000},
@@ -559,7 +585,17 @@ class Loader {
 
   void load_budgets(const YAML::Node& n, Budgets& b) {
     const std::string p = "budgets";
-    check_keys(n, p, {"period", "default_usd", "keys"});
+    check_keys(n, p, {"period", "default_usd", "keys", "store"});
+    if (n["store"]) {
+      b.store = nonempty_str(n["store"], p + ".store");
+      if (b.store != "memory") {
+        auto r = parse_redis_url(b.store);
+        if (!r) fail_at(n["store"], p + ".store", r.error().message);
+        b.redis_host = r->host;
+        b.redis_port = r->port;
+        b.redis_db = r->db;
+      }
+    }
     if (n["period"]) b.period_ms = duration(n["period"], p + ".period", 366ull * 24 * 3600 * 1000);
     if (b.period_ms < 1000) fail_at(n["period"], p + ".period", "must be at least 1s");
     if (n["default_usd"]) b.default_usd = number(n["default_usd"], p + ".default_usd", 0, 1e9);

@@ -180,6 +180,12 @@ struct Budgets {
   uint64_t period_ms = 24ull * 3600 * 1000;  //!< windows aligned to the Unix epoch
   double default_usd = -1;                   //!< keys not listed; -1 = no limit
   std::vector<KeyBudget> keys;
+  //! Where spend is kept: "memory" (this process) or "redis://host[:port][/db]"
+  //! (shared by every instance pointing at the same Redis).
+  std::string store = "memory";
+  std::string redis_host;  //!< parsed from a redis:// store
+  int redis_port = 6379;
+  int redis_db = 0;
   bool enabled() const { return default_usd >= 0 || !keys.empty(); }
   //! The limit for `key`, or -1 for none. Requests without a key have none.
   double limit_for(std::string_view key) const;
@@ -212,6 +218,14 @@ Result<Config> load_config_file(const std::string& path);
 //! Expands ${VAR} and ${VAR:-default} in `in`. Fails on an unset ${VAR}
 //! without a default or an unterminated ${.
 Result<std::string> expand_env(std::string_view in);
+
+struct RedisUrl {
+  std::string host;
+  int port = 6379;
+  int db = 0;
+};
+//! Parses "redis://host[:port][/db]".
+Result<RedisUrl> parse_redis_url(std::string_view url);
 
 //! Parses "500ms", "2s", "1m" or a plain number of milliseconds.
 Result<uint64_t> parse_duration_ms(std::string_view text);

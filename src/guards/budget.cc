@@ -1,9 +1,8 @@
 #include "guards/budget.h"
 
 namespace sr::guards {
-namespace {
 
-uint64_t key_hash(std::string_view key) {
+uint64_t spend_key_hash(std::string_view key) {
   uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a, then a splitmix finaliser
   for (unsigned char c : key) h = (h ^ c) * 0x100000001b3ull;
   h ^= h >> 30;
@@ -13,24 +12,22 @@ uint64_t key_hash(std::string_view key) {
   return h ^ (h >> 31);
 }
 
-int64_t window_of(std::chrono::milliseconds period, SpendLedger::TimePoint now) {
+int64_t spend_window(std::chrono::milliseconds period, SpendLedger::TimePoint now) {
   const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   return period.count() > 0 ? ms / period.count() : 0;
 }
 
-}  // namespace
-
 double MemoryLedger::spent(std::string_view key, std::chrono::milliseconds period, TimePoint now) const {
-  const int64_t w = window_of(period, now);
+  const int64_t w = spend_window(period, now);
   std::lock_guard lock(mu_);
-  const auto it = by_key_.find(key_hash(key));
+  const auto it = by_key_.find(spend_key_hash(key));
   return it != by_key_.end() && it->second.window == w ? it->second.usd : 0.0;
 }
 
 void MemoryLedger::add(std::string_view key, double usd, std::chrono::milliseconds period, TimePoint now) {
-  const int64_t w = window_of(period, now);
+  const int64_t w = spend_window(period, now);
   std::lock_guard lock(mu_);
-  Entry& e = by_key_[key_hash(key)];
+  Entry& e = by_key_[spend_key_hash(key)];
   if (e.window != w) e = Entry{w, 0.0};
   e.usd += usd;
 }

@@ -45,6 +45,11 @@ class MemoryLedger final : public SpendLedger {
   std::unordered_map<uint64_t, Entry> by_key_;
 };
 
+//! A key's identity in a ledger: 64 bits of hash, so no secret is stored.
+uint64_t spend_key_hash(std::string_view key);
+//! The index of the window of length `period` (aligned to the epoch) containing `now`.
+int64_t spend_window(std::chrono::milliseconds period, SpendLedger::TimePoint now);
+
 //! The key a budget is kept for: the token of `Authorization: Bearer <token>`
 //! (scheme case-insensitive), else the whole header value; "" without one.
 std::string_view budget_key(std::string_view authorization);

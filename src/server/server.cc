@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include <boost/asio/co_spawn.hpp>
@@ -16,6 +17,7 @@
 
 #include <simdjson.h>
 
+#include "guards/redis_ledger.h"
 #include "response/http_response.h"
 #include "server/pipeline.h"
 #include "server/worker.h"
@@ -393,6 +395,17 @@ Server::Server(metrics::Registry& registry, std::unique_ptr<AccessLog> log) : re
 Server::~Server() { stop(); }
 
 Result<uint16_t> Server::start(RuntimePtr rt) {
+  const config::Budgets& budgets = rt->config->budgets;
+  ledger_store_ = budgets.store;
+  if (budgets.store == "memory") {
+    ledger_ = std::make_unique<guards::MemoryLedger>();
+  } else {
+    guards::RedisLedger::Options o;
+    o.host = budgets.redis_host;
+    o.port = budgets.redis_port;
+    o.db = budgets.redis_db;
+    ledger_ = std::make_unique<guards::RedisLedger>(std::move(o));
+  }
   std::atomic_store(&runtime_, rt);
   const config::Server& sc = rt->config->server;
   int n = sc.workers > 0 ? sc.workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -471,6 +484,10 @@ const RuntimePtr& Server::runtime_for(Worker& w) const {
 }
 
 void Server::set_runtime(RuntimePtr rt) {
+  if (rt->config->budgets.store != ledger_store_) {
+    std::fprintf(stderr, "semrouter: budgets.store changed to %s; spend stays in %s until a restart\n",
+                 rt->config->budgets.store.c_str(), ledger_store_.c_str());
+  }
   std::atomic_store(&runtime_, std::move(rt));
   runtime_version_.fetch_add(1, std::memory_order_acq_rel);
   // Forget health entries of models that no longer exist; the prober refills the rest.

@@ -49,8 +49,9 @@ class Server {
   bool draining() const { return draining_.load(std::memory_order_relaxed); }
   AccessLog& access_log() { return *log_; }
   metrics::Registry& registry() { return registry_; }
-  //! Spend per client key for `budgets:`; outlives config reloads.
-  guards::SpendLedger& ledger() { return ledger_; }
+  //! Spend per client key for `budgets:`; outlives config reloads. Chosen by
+  //! the config start() gets (`budgets.store`); a reload cannot switch it.
+  guards::SpendLedger& ledger() { return *ledger_; }
 
   //! Readiness: per model and endpoint URL, "up", "down" or "unknown".
   std::map<std::string, std::map<std::string, std::string>> backend_states() const;
@@ -74,7 +75,8 @@ class Server {
 
   metrics::Registry& registry_;
   std::unique_ptr<AccessLog> log_;
-  guards::MemoryLedger ledger_;
+  std::unique_ptr<guards::SpendLedger> ledger_;
+  std::string ledger_store_;
   std::shared_ptr<const Runtime> runtime_;  // accessed with std::atomic_load/store
   std::vector<std::unique_ptr<Worker>> workers_;
   uint16_t port_ = 0;

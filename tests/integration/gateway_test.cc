@@ -4,11 +4,14 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "gateway_fixture.h"
+#include "guards/redis_ledger.h"
+#include "unit/guards/redis_process.h"
 
 namespace sr::testing {
 namespace {
@@ -171,6 +174,36 @@ TEST_F(Gateway, PerKeyBudgetRefusesOnceSpent) {
   EXPECT_EQ(small_->stats().chat_completions, 3u) << "refused requests never reach an upstream";
   EXPECT_TRUE(metric_appears("semrouter_guard_actions_total{guard=\"budget\",action=\"block\"} 2"));
   EXPECT_TRUE(metric_appears("semrouter_errors_total{code=\"budget_exceeded\"} 2"));
+}
+
+// budgets.store: redis://: spend is shared with every instance on that Redis.
+// The gateway's own spend reaches Redis within its sync period, and spend by
+// another instance (a second ledger here) closes the key here too.
+TEST_F(Gateway, PerKeyBudgetIsSharedThroughRedis) {
+  if (!std::filesystem::exists(kRedis)) GTEST_SKIP() << "needs redis-server (Debian's redis-server package)";
+  const int redis_port = free_port();
+  RedisProcess redis(redis_port);
+  ASSERT_TRUE(redis.running());
+  start(default_yaml() + "budgets:\n  store: redis://127.0.0.1:" + std::to_string(redis_port) +
+        "\n  keys:\n    - { key: sk-shared, usd: 1 }\n");
+  const std::map<std::string, std::string> key = {{"authorization", "Bearer sk-shared"}};
+  ASSERT_EQ(post_chat(port_, chat("hi"), key).status, 200);
+  for (int i = 0; i < 300 && redis.stored_total() <= 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_GT(redis.stored_total(), 0.0) << "the gateway's spend reached Redis";
+  {
+    guards::RedisLedger::Options o;
+    o.port = redis_port;
+    o.sync_period = 1h;
+    guards::RedisLedger other(o);
+    other.add("sk-shared", 5.0, std::chrono::hours(24), std::chrono::system_clock::now());
+    ASSERT_TRUE(other.sync());
+  }
+  int status = 200;
+  for (int i = 0; i < 300 && status == 200; ++i) {
+    status = post_chat(port_, chat("hi"), key).status;
+    if (status == 200) std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(status, 429) << "the other instance's spend closed the key here";
 }
 
 // A non-streamed body trickled out in pieces, each within first_byte of the

@@ -47,6 +47,28 @@ TEST(Config, BudgetsPerKey) {
   EXPECT_DOUBLE_EQ(none->budgets.limit_for("sk-a"), -1.0);
 }
 
+TEST(Config, BudgetStore) {
+  auto mem = load(std::string(kMinimal) + "budgets:\n  default_usd: 1\n");
+  ASSERT_TRUE(mem) << mem.error().message;
+  EXPECT_EQ(mem->budgets.store, "memory");
+  auto r = load(std::string(kMinimal) + "budgets:\n  store: redis://cache.internal:6380/2\n  default_usd: 1\n");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->budgets.redis_host, "cache.internal");
+  EXPECT_EQ(r->budgets.redis_port, 6380);
+  EXPECT_EQ(r->budgets.redis_db, 2);
+  auto d = parse_redis_url("redis://10.0.0.5");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->port, 6379);
+  EXPECT_EQ(d->db, 0);
+  for (const char* bad : {"redis://", "mysql://x", "redis://h:99999", "redis://h:0", "redis://h/16", "redis://h/x", "redis"}) {
+    EXPECT_FALSE(parse_redis_url(bad)) << bad;
+  }
+  auto e = load(std::string(kMinimal) + "budgets:\n  store: redis://:6379\n");
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().message.find("budgets.store"), std::string::npos) << e.error().message;
+  EXPECT_NE(e.error().message.find("no host"), std::string::npos) << e.error().message;
+}
+
 TEST(Config, BadBudgetsAreRejected) {
   struct Case {
     const char* yaml;

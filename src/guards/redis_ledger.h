@@ -1,0 +1,65 @@
+#pragma once
+// SpendLedger shared through Redis, so that several gateway instances enforce
+// one budget per key. Workers never wait for Redis: spent() and add() touch
+// only local state under a mutex; a background thread, every sync period,
+// sends the local deltas with INCRBYFLOAT (pipelined, one round trip) and
+// learns the keys' totals, including what other instances spent. So a key's
+// spend is known everywhere within about one sync period, and while Redis is
+// unreachable each instance goes on with its own count (and retries, with
+// nothing lost: unsent deltas stay pending).
+#include <atomic>
+#include <condition_variable>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "guards/budget.h"
+
+namespace sr::guards {
+
+class RedisLedger final : public SpendLedger {
+ public:
+  struct Options {
+    std::string host = "127.0.0.1";
+    int port = 6379;
+    int db = 0;
+    std::chrono::milliseconds sync_period{100};
+    std::chrono::milliseconds io_timeout{500};   //!< connect and each round trip
+    std::string prefix = "semrouter:spend:";     //!< Redis key prefix
+  };
+  explicit RedisLedger(Options options);
+  ~RedisLedger() override;  // one last sync, then the thread stops
+  RedisLedger(const RedisLedger&) = delete;
+  RedisLedger& operator=(const RedisLedger&) = delete;
+
+  double spent(std::string_view key, std::chrono::milliseconds period, TimePoint now) const override;
+  void add(std::string_view key, double usd, std::chrono::milliseconds period, TimePoint now) override;
+
+  //! Runs one sync now (tests; the thread does this every sync_period). True
+  //! when Redis answered every command.
+  bool sync();
+  //! Syncs that failed (Redis unreachable or an error reply), for metrics and tests.
+  uint64_t failed_syncs() const { return failed_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Entry {
+    int64_t window = 0;
+    int64_t period_ms = 0;
+    double total = 0;    // the key's spend in Redis at the last sync (all instances)
+    double pending = 0;  // added here since, not yet sent
+  };
+  void run();
+
+  Options options_;
+  mutable std::mutex mu_;
+  mutable std::unordered_map<uint64_t, Entry> entries_;  // spent() registers keys it is asked about
+  std::mutex sync_mu_;                                   // one sync at a time (thread vs tests)
+  void* redis_ = nullptr;                                // redisContext*, used by sync() only
+  std::atomic<uint64_t> failed_{0};
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace sr::guards

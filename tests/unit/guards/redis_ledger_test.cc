@@ -1,0 +1,104 @@
+// RedisLedger against a real redis-server (started per test on a free port).
+#include "guards/redis_ledger.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "unit/guards/redis_process.h"
+
+namespace sr::guards {
+namespace {
+
+using namespace std::chrono_literals;
+using sr::testing::free_port;
+using sr::testing::kRedis;
+using sr::testing::RedisProcess;
+
+RedisLedger::Options options(int port) {
+  RedisLedger::Options o;
+  o.port = port;
+  o.sync_period = 1h;  // the tests call sync() themselves
+  o.io_timeout = 300ms;
+  return o;
+}
+
+class RedisLedgerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(kRedis)) GTEST_SKIP() << "needs redis-server (Debian's redis-server package)";
+    port_ = free_port();
+    redis_ = std::make_unique<RedisProcess>(port_);
+    ASSERT_TRUE(redis_->running());
+  }
+  int port_ = 0;
+  std::unique_ptr<RedisProcess> redis_;
+  const std::chrono::milliseconds day_ = 24h;
+};
+
+TEST_F(RedisLedgerTest, TwoInstancesShareOneBudget) {
+  RedisLedger a(options(port_)), b(options(port_));
+  const auto now = std::chrono::system_clock::now();
+  a.add("team-a", 1.0, day_, now);
+  EXPECT_DOUBLE_EQ(a.spent("team-a", day_, now), 1.0) << "local spend counts at once";
+  EXPECT_DOUBLE_EQ(b.spent("team-a", day_, now), 0.0) << "b has not synced yet";
+  ASSERT_TRUE(a.sync());
+  ASSERT_TRUE(b.sync());
+  EXPECT_DOUBLE_EQ(b.spent("team-a", day_, now), 1.0) << "b learned a's spend";
+  b.add("team-a", 0.5, day_, now);
+  ASSERT_TRUE(b.sync());
+  ASSERT_TRUE(a.sync());
+  EXPECT_DOUBLE_EQ(a.spent("team-a", day_, now), 1.5);
+  EXPECT_DOUBLE_EQ(b.spent("team-a", day_, now), 1.5);
+  EXPECT_DOUBLE_EQ(a.spent("team-b", day_, now), 0.0);
+  EXPECT_DOUBLE_EQ(redis_->stored_total(), 1.5) << "syncs add deltas, never totals";
+  EXPECT_EQ(a.failed_syncs() + b.failed_syncs(), 0u);
+}
+
+TEST_F(RedisLedgerTest, RedisDownLosesNothingAndRecovers) {
+  RedisLedger a(options(port_));
+  const auto now = std::chrono::system_clock::now();
+  a.add("k", 2.0, day_, now);
+  ASSERT_TRUE(a.sync());
+  redis_->stop();
+  a.add("k", 0.25, day_, now);
+  EXPECT_FALSE(a.sync());
+  EXPECT_GE(a.failed_syncs(), 1u);
+  EXPECT_DOUBLE_EQ(a.spent("k", day_, now), 2.25) << "the instance goes on with what it knows";
+  // Back up (empty: no persistence): the unsent 0.25 arrives, nothing twice.
+  redis_ = std::make_unique<RedisProcess>(port_);
+  ASSERT_TRUE(redis_->running());
+  EXPECT_TRUE(a.sync());
+  EXPECT_DOUBLE_EQ(redis_->stored_total(), 0.25);
+}
+
+TEST_F(RedisLedgerTest, TheDestructorSendsWhatIsPending) {
+  {
+    RedisLedger a(options(port_));
+    a.add("k", 0.75, day_, std::chrono::system_clock::now());
+  }
+  EXPECT_DOUBLE_EQ(redis_->stored_total(), 0.75);
+}
+
+TEST_F(RedisLedgerTest, TheBackgroundThreadSyncs) {
+  auto o = options(port_);
+  o.sync_period = 20ms;
+  RedisLedger a(o), b(o);
+  const auto now = std::chrono::system_clock::now();
+  EXPECT_DOUBLE_EQ(b.spent("k", day_, now), 0.0);  // b now asks about k
+  a.add("k", 3.0, day_, now);
+  for (int i = 0; i < 250 && b.spent("k", day_, now) < 3.0; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_DOUBLE_EQ(b.spent("k", day_, now), 3.0);
+}
+
+TEST(RedisLedgerNoServer, UnreachableRedisNeverBlocksTheCallers) {
+  auto o = options(free_port());  // nothing listens there
+  RedisLedger a(o);
+  const auto now = std::chrono::system_clock::now();
+  a.add("k", 1.0, std::chrono::milliseconds(24h), now);
+  EXPECT_DOUBLE_EQ(a.spent("k", std::chrono::milliseconds(24h), now), 1.0);
+  EXPECT_FALSE(a.sync());
+}
+
+}  // namespace
+}  // namespace sr::guards
