@@ -1,16 +1,15 @@
 #include "guards/budget.h"
 
-namespace sr::guards {
+#include "engine/hashing.h"
 
-uint64_t spend_key_hash(std::string_view key) {
-  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a, then a splitmix finaliser
-  for (unsigned char c : key) h = (h ^ c) * 0x100000001b3ull;
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ull;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebull;
-  return h ^ (h >> 31);
-}
+namespace sr::guards {
+namespace {
+// Separates these hashes from the classifiers' feature hashes (and is part of
+// the Redis key names: changing it starts every key's window afresh).
+constexpr uint64_t kSpendKeySeed = 0x5be7d00d;
+}  // namespace
+
+uint64_t spend_key_hash(std::string_view key) { return engine::hash_bytes(key, kSpendKeySeed); }
 
 int64_t spend_window(std::chrono::milliseconds period, SpendLedger::TimePoint now) {
   const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
