@@ -50,6 +50,11 @@ void RedisLedger::add(std::string_view key, double usd, std::chrono::millisecond
   e.pending += usd;
 }
 
+void RedisLedger::count_failure() {
+  failed_.fetch_add(1, std::memory_order_relaxed);
+  if (options_.sync_failures != nullptr) options_.sync_failures->inc();
+}
+
 void RedisLedger::run() {
   std::unique_lock lock(stop_mu_);
   while (!stop_) {
@@ -92,7 +97,7 @@ bool RedisLedger::sync() {
       auto it = entries_.find(i.hash);
       if (it != entries_.end() && it->second.window == i.window) it->second.pending += i.delta;
     }
-    failed_.fetch_add(1, std::memory_order_relaxed);
+    count_failure();
     return false;
   };
   auto* c = static_cast<redisContext*>(redis_);
@@ -147,7 +152,7 @@ bool RedisLedger::sync() {
       if (have[i] && it != entries_.end() && it->second.window == batch[i].window) it->second.total = totals[i];
     }
   }
-  if (errors) failed_.fetch_add(1, std::memory_order_relaxed);
+  if (errors) count_failure();
   return !errors;
 }
 

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "guards/budget.h"
+#include "metrics/registry.h"
 
 namespace sr::guards {
 
@@ -26,6 +27,7 @@ class RedisLedger final : public SpendLedger {
     std::chrono::milliseconds sync_period{100};
     std::chrono::milliseconds io_timeout{500};   //!< connect and each round trip
     std::string prefix = "semrouter:spend:";     //!< Redis key prefix
+    metrics::Counter* sync_failures = nullptr;   //!< also counted here when set
   };
   explicit RedisLedger(Options options);
   ~RedisLedger() override;  // one last sync, then the thread stops
@@ -49,6 +51,7 @@ class RedisLedger final : public SpendLedger {
     double pending = 0;  // added here since, not yet sent
   };
   void run();
+  void count_failure();
 
   Options options_;
   mutable std::mutex mu_;

@@ -18,6 +18,7 @@
   M(guard_actions_total, kCounter, "Guard actions by guard and action", "guard,action")                      \
   M(router_decisions_total, kCounter, "Cost-quality router choices by rule and model", "rule,model")        \
   M(router_cost_saved_usd_total, kCounter, "Estimated USD saved against always using the strongest model", "rule") \
+  M(budget_sync_failures_total, kCounter, "Failed syncs of per-key budget spend with the shared store (Redis)", "") \
   M(connections_active, kGauge, "Open client connections", "")                                                \
   M(requests_in_flight, kGauge, "Chat requests being processed", "")                                          \
   M(config_reloads_total, kCounter, "Config reload attempts by result", "result")                             \

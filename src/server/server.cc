@@ -388,6 +388,7 @@ Server::Server(metrics::Registry& registry, std::unique_ptr<AccessLog> log) : re
   connections_gauge_ = &registry_.gauge(metrics::Family::connections_active);
   in_flight_gauge_ = &registry_.gauge(metrics::Family::requests_in_flight);
   overhead_ = &registry_.histogram(metrics::Family::overhead_seconds);
+  registry_.counter(metrics::Family::budget_sync_failures_total);  // exported as 0 until a shared store fails
   for (ErrorCode c : kAllErrorCodes)
     error_counters_[static_cast<size_t>(c)] = &registry_.counter(metrics::Family::errors_total, {error_code_name(c)});
 }
@@ -404,6 +405,7 @@ Result<uint16_t> Server::start(RuntimePtr rt) {
     o.host = budgets.redis_host;
     o.port = budgets.redis_port;
     o.db = budgets.redis_db;
+    o.sync_failures = &registry_.counter(metrics::Family::budget_sync_failures_total);
     ledger_ = std::make_unique<guards::RedisLedger>(std::move(o));
   }
   std::atomic_store(&runtime_, rt);

@@ -56,7 +56,10 @@ TEST_F(RedisLedgerTest, TwoInstancesShareOneBudget) {
 }
 
 TEST_F(RedisLedgerTest, RedisDownLosesNothingAndRecovers) {
-  RedisLedger a(options(port_));
+  metrics::Registry registry;
+  auto o = options(port_);
+  o.sync_failures = &registry.counter(metrics::Family::budget_sync_failures_total);
+  RedisLedger a(o);
   const auto now = std::chrono::system_clock::now();
   a.add("k", 2.0, day_, now);
   ASSERT_TRUE(a.sync());
@@ -64,6 +67,7 @@ TEST_F(RedisLedgerTest, RedisDownLosesNothingAndRecovers) {
   a.add("k", 0.25, day_, now);
   EXPECT_FALSE(a.sync());
   EXPECT_GE(a.failed_syncs(), 1u);
+  EXPECT_EQ(registry.counter(metrics::Family::budget_sync_failures_total).value(), a.failed_syncs());
   EXPECT_DOUBLE_EQ(a.spent("k", day_, now), 2.25) << "the instance goes on with what it knows";
   // Back up (empty: no persistence): the unsent 0.25 arrives, nothing twice.
   redis_ = std::make_unique<RedisProcess>(port_);
