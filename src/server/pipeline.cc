@@ -312,7 +312,8 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
   bool keep_alive = req.keep_alive && !srv.draining();
   std::string& body = conn.body;
 
-  auto fail_request = [&](ErrorCode code, std::string_view msg) -> net::awaitable<bool> {
+  auto fail_request = [&](ErrorCode code, std::string_view msg,
+                          const response::Headers& extra = {}) -> net::awaitable<bool> {
     srv.count_error(code);
     srv.count_response("chat", error_http_status(code));
     if (srv.access_log().enabled()) {
@@ -322,7 +323,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
       append_kv(line, "message", msg.substr(0, 300));
       srv.access_log().write(line);
     }
-    bool ok = co_await write_error(conn, code, msg, keep_alive);
+    bool ok = co_await write_error(conn, code, msg, keep_alive, extra);
     co_return ok && keep_alive;
   };
 
@@ -428,13 +429,21 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
   const double budget_usd = budgets.enabled() ? budgets.limit_for(spend_key) : -1.0;
   const std::chrono::milliseconds budget_period(budgets.period_ms);
   if (budget_usd >= 0) {
-    const double spent = srv.ledger().spent(spend_key, budget_period, std::chrono::system_clock::now());
+    const auto now = std::chrono::system_clock::now();
+    const double spent = srv.ledger().spent(spend_key, budget_period, now);
     if (spent >= budget_usd) {
       srv.registry().counter(metrics::Family::guard_actions_total, {"budget", "block"}).inc();
       char msg[160];
       std::snprintf(msg, sizeof msg, "the budget of this API key is spent: $%.6g of $%.6g in the current %llus window",
                     spent, budget_usd, static_cast<unsigned long long>(budgets.period_ms / 1000));
-      co_return co_await fail_request(ErrorCode::kBudgetExceeded, msg);
+      // A retry cannot succeed before the window ends: say when it does, and
+      // tell OpenAI's SDKs (which honour x-should-retry) not to retry at once.
+      const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+      const int64_t left_ms = static_cast<int64_t>(budgets.period_ms) - now_ms % static_cast<int64_t>(budgets.period_ms);
+      response::Headers h;  // no braced list here: GCC 12 miscompiles some in coroutines
+      h.emplace_back("retry-after", std::to_string((left_ms + 999) / 1000));
+      h.emplace_back("x-should-retry", "false");
+      co_return co_await fail_request(ErrorCode::kBudgetExceeded, msg, h);
     }
   }
 

@@ -71,10 +71,13 @@ export MOCK_LARGE_URL=http://127.0.0.1:$P_LARGE
 if [ "$DIRECT" != 1 ]; then
   P_ROUTER=$(free_port)
   ROUTER_LOG=$TMP/semrouter.log
+  # The contract config plus one spent key, for the budget test.
+  RUN_CONFIG=$TMP/config.yaml
+  { cat "$CONFIG"; printf 'budgets:\n  keys:\n    - { key: sk-e2e-spent, usd: 0 }\n'; } >"$RUN_CONFIG"
   SEMROUTER_LISTEN=127.0.0.1:$P_ROUTER \
     BACKEND_SMALL_URL=$MOCK_SMALL_URL/v1 \
     BACKEND_LARGE_URL=$MOCK_LARGE_URL/v1 \
-    "$BUILD/semrouter" serve --config "$CONFIG" >"$ROUTER_LOG" 2>&1 &
+    "$BUILD/semrouter" serve --config "$RUN_CONFIG" >"$ROUTER_LOG" 2>&1 &
   ROUTER_PID=$!
   PIDS+=($ROUTER_PID)
   export SEMROUTER_URL=http://127.0.0.1:$P_ROUTER

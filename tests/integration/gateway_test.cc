@@ -168,6 +168,10 @@ TEST_F(Gateway, PerKeyBudgetRefusesOnceSpent) {
   EXPECT_NE(r2.body.find("rate_limit_error"), std::string::npos) << r2.body;
   EXPECT_NE(r2.body.find("budget of this API key is spent"), std::string::npos) << r2.body;
   EXPECT_EQ(r2.body.find("sk-team-a"), std::string::npos) << "the key is never echoed";
+  EXPECT_EQ(r2.headers["x-should-retry"], "false") << "OpenAI SDKs must not retry a spent budget at once";
+  const int retry_after = std::atoi(r2.headers["retry-after"].c_str());
+  EXPECT_GT(retry_after, 0);
+  EXPECT_LE(retry_after, 3600) << "the 1h window ends within the hour";
   EXPECT_EQ(post_chat(port_, chat("hi"), {{"authorization", "Bearer sk-team-b"}}).status, 200) << "no budget listed";
   EXPECT_EQ(post_chat(port_, chat("hi")).status, 200) << "no key, no budget";
   EXPECT_EQ(post_chat(port_, chat("hi"), {{"authorization", "Bearer sk-broke"}}).status, 429) << "a zero budget";

@@ -168,6 +168,33 @@ describe('through semrouter', { skip: !ROUTER && 'SEMROUTER_URL unset: mock only
     assert.ok((await raw.json()).error, 'OpenAI-shaped error object expected');
   });
 
+  test('spent per-key budget: RateLimitError, and the SDK does not retry it', async () => {
+    // The script adds `budgets: { keys: [{ key: sk-e2e-spent, usd: 0 }] }` to the config.
+    const budgetErrors = async () => {
+      const text = await (await fetch(`${BASE}/metrics`)).text();
+      const m = text.match(/^semrouter_errors_total\{code="budget_exceeded"\} (\d+)/m);
+      return m ? Number(m[1]) : 0;
+    };
+    const before = await budgetErrors();
+    // Retries on: the SDK would retry a 429 twice unless told not to.
+    const spent = new OpenAI({ ...options, apiKey: 'sk-e2e-spent', maxRetries: 2, baseURL: `${BASE}/v1` });
+    await assert.rejects(
+      spent.chat.completions.create({ model: 'auto', messages: user('hello') }),
+      (err) => {
+        assert.ok(err instanceof OpenAI.RateLimitError, `got ${err?.constructor?.name}: ${err?.message}`);
+        assert.equal(err.status, 429);
+        assert.equal(err.code, 'budget_exceeded');
+        assert.equal(err.headers.get('x-should-retry'), 'false');
+        assert.ok(Number(err.headers.get('retry-after')) > 0, 'retry-after: when the window ends');
+        return true;
+      },
+    );
+    assert.equal(await budgetErrors(), before + 1, 'one attempt: x-should-retry: false was honoured');
+    // Other keys are not limited.
+    const other = await client.chat.completions.create({ model: 'auto', messages: user('hello') });
+    assert.ok(other.choices[0].message.content);
+  });
+
   test('GET /v1/models lists the configured models', async () => {
     const ids = [];
     for await (const m of client.models.list()) ids.push(m.id);
