@@ -10,6 +10,12 @@
 namespace sr::guards {
 namespace {
 
+// Keys asked about or charged within kActiveFor are synced every period; so
+// Redis traffic follows the active keys, not every key ever seen. Entries
+// unused for kForgetAfter are dropped (memory stays bounded by recent keys).
+constexpr auto kActiveFor = std::chrono::seconds(10);
+constexpr auto kForgetAfter = std::chrono::minutes(10);
+
 timeval to_timeval(std::chrono::milliseconds d) {
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(d.count() / 1000);
@@ -38,7 +44,8 @@ double RedisLedger::spent(std::string_view key, std::chrono::milliseconds period
   const int64_t w = spend_window(period, now);
   std::lock_guard lock(mu_);
   Entry& e = entries_[spend_key_hash(key)];  // a key asked about gets its total fetched next sync
-  if (e.window != w) e = Entry{w, period.count(), 0, 0};
+  if (e.window != w) e = Entry{w, period.count(), 0, 0, now};
+  e.used = now;
   return e.total + e.pending;
 }
 
@@ -46,7 +53,8 @@ void RedisLedger::add(std::string_view key, double usd, std::chrono::millisecond
   const int64_t w = spend_window(period, now);
   std::lock_guard lock(mu_);
   Entry& e = entries_[spend_key_hash(key)];
-  if (e.window != w) e = Entry{w, period.count(), 0, 0};
+  if (e.window != w) e = Entry{w, period.count(), 0, 0, now};
+  e.used = now;
   e.pending += usd;
 }
 
@@ -80,8 +88,14 @@ bool RedisLedger::sync() {
     const TimePoint now = std::chrono::system_clock::now();
     for (auto it = entries_.begin(); it != entries_.end();) {
       Entry& e = it->second;
-      if (e.window < spend_window(std::chrono::milliseconds(e.period_ms), now)) {
-        it = entries_.erase(it);  // a past window: its budget no longer matters
+      const auto idle = now - e.used;
+      if (e.window < spend_window(std::chrono::milliseconds(e.period_ms), now) ||
+          (e.pending == 0 && idle > kForgetAfter)) {
+        it = entries_.erase(it);  // a past window, or a key long unused: fetched again if it returns
+        continue;
+      }
+      if (e.pending == 0 && idle > kActiveFor) {
+        ++it;  // quiet key: no round trip for it (its total is refreshed once it is asked again)
         continue;
       }
       batch.push_back({it->first, e.window, e.period_ms, e.pending});

@@ -49,6 +49,7 @@ class RedisLedger final : public SpendLedger {
     int64_t period_ms = 0;
     double total = 0;    // the key's spend in Redis at the last sync (all instances)
     double pending = 0;  // added here since, not yet sent
+    TimePoint used{};    // last spent()/add(): only active keys are synced
   };
   void run();
   void count_failure();

@@ -95,6 +95,20 @@ TEST_F(RedisLedgerTest, TheBackgroundThreadSyncs) {
   EXPECT_DOUBLE_EQ(b.spent("k", day_, now), 3.0);
 }
 
+// Only keys used in the last seconds cost a round trip: a key last used long
+// ago (by the clock the caller passes) is not synced, so an outage that a
+// sync would notice goes unnoticed for it.
+TEST_F(RedisLedgerTest, QuietKeysAreNotSynced) {
+  RedisLedger a(options(port_));
+  const auto long_ago = std::chrono::system_clock::now() - std::chrono::minutes(1);
+  EXPECT_DOUBLE_EQ(a.spent("quiet", day_, long_ago), 0.0);
+  redis_->stop();
+  EXPECT_TRUE(a.sync()) << "nothing to send for a quiet key: no connection attempted";
+  EXPECT_EQ(a.failed_syncs(), 0u);
+  EXPECT_DOUBLE_EQ(a.spent("quiet", day_, std::chrono::system_clock::now()), 0.0);  // active again
+  EXPECT_FALSE(a.sync()) << "an active key is synced (and Redis is down)";
+}
+
 TEST(RedisLedgerNoServer, UnreachableRedisNeverBlocksTheCallers) {
   auto o = options(free_port());  // nothing listens there
   RedisLedger a(o);
