@@ -462,6 +462,8 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
   int final_status = 0;
   int64_t overhead_post_us = 0, ttfb_us = 0;
   upstream::Usage usage;
+  uint64_t stream_content_bytes = 0;          // for a cost estimate when a stream reports no usage
+  const size_t request_bytes = body.size();  // likewise (the request as forwarded)
   bool client_ok = true, response_started = false, stream_broken = false;
   size_t endpoint_used = 0;
 
@@ -658,6 +660,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
               client_ok = co_await write_piece(response::kLastChunk, false, true);
             }
             usage = sse.usage();
+            stream_content_bytes = sse.content_bytes();
             watch->up = nullptr;
             if (up) w.pool.put(std::move(up), w.tick_now);  // only if reusable (body done, keep-alive)
             count_outcome(mr, Outcome::kOk);
@@ -753,18 +756,26 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
     mr.duration->observe(seconds(t_end - t_start));
     if (usage.prompt_tokens > 0) mr.prompt_tokens->inc(static_cast<uint64_t>(usage.prompt_tokens));
     if (usage.completion_tokens > 0) mr.completion_tokens->inc(static_cast<uint64_t>(usage.completion_tokens));
-    auto tokens_cost = [&](const config::Model& m) {
-      return (static_cast<double>(std::max<int64_t>(usage.prompt_tokens, 0)) * m.price.input_per_mtok +
-              static_cast<double>(std::max<int64_t>(usage.completion_tokens, 0)) * m.price.output_per_mtok) / 1e6;
+    auto tokens_cost = [](const config::Model& m, const upstream::Usage& u) {
+      return (static_cast<double>(std::max<int64_t>(u.prompt_tokens, 0)) * m.price.input_per_mtok +
+              static_cast<double>(std::max<int64_t>(u.completion_tokens, 0)) * m.price.output_per_mtok) / 1e6;
     };
     if (usage.found()) {
-      const double cost = tokens_cost(*answered);
+      const double cost = tokens_cost(*answered, usage);
       mr.cost_usd->add(cost);
       if (budget_usd >= 0) srv.ledger().add(spend_key, cost, budget_period, std::chrono::system_clock::now());
+    } else if (budget_usd >= 0 && stream_content_bytes > 0) {
+      // A stream without stream_options.include_usage reports no usage: charge
+      // an estimate (~4 bytes a token; the request counted whole, JSON and
+      // all), so streaming is no way around a budget.
+      upstream::Usage estimate;
+      estimate.prompt_tokens = static_cast<int64_t>((request_bytes + 3) / 4);
+      estimate.completion_tokens = static_cast<int64_t>((stream_content_bytes + 3) / 4);
+      srv.ledger().add(spend_key, tokens_cost(*answered, estimate), budget_period, std::chrono::system_clock::now());
     }
     if (answered != d.candidates.front()) srv.count_fallback(d.candidates.front()->name, answered->name);
     if (router_baseline && usage.found() && router_baseline != answered) {
-      double saved = tokens_cost(*router_baseline) - tokens_cost(*answered);
+      double saved = tokens_cost(*router_baseline, usage) - tokens_cost(*answered, usage);
       if (saved > 0) srv.registry().float_counter(metrics::Family::router_cost_saved_usd_total, {d.rule}).add(saved);
     }
     srv.observe_overhead(static_cast<double>(overhead_pre_us + overhead_post_us) / 1e6);

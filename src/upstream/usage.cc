@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 namespace sr::upstream {
 
 struct UsageParser::Impl {
@@ -105,6 +107,14 @@ void SseUsageScanner::line(std::string_view l) {
   if (l == "[DONE]") {
     done_ = true;
     return;
+  }
+  // Content of this event: from `"content":"` to the next unescaped quote
+  // (one scan; an event with several choices counts the first).
+  if (size_t k = l.find("\"content\":\""); k != std::string_view::npos) {
+    size_t i = k + 11;
+    const size_t start = i;
+    while (i < l.size() && l[i] != '"') i += l[i] == '\\' ? 2 : 1;
+    content_bytes_ += std::min(i, l.size()) - start;
   }
   Usage u = parser_.parse(l);
   if (u.found()) usage_ = u;

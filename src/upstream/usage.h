@@ -42,6 +42,10 @@ class SseUsageScanner {
   const Usage& usage() const { return usage_; }
   bool done() const { return done_; }
   uint64_t events() const { return events_; }
+  //! Bytes of the `"content"` strings of the events seen (escapes counted as
+  //! written): the basis of a token estimate when the stream reports no usage
+  //! (a client that did not ask for stream_options.include_usage).
+  uint64_t content_bytes() const { return content_bytes_; }
 
  private:
   void line(std::string_view l);
@@ -50,6 +54,7 @@ class SseUsageScanner {
   Usage usage_;
   bool done_ = false;
   uint64_t events_ = 0;
+  uint64_t content_bytes_ = 0;
 };
 
 }  // namespace sr::upstream

@@ -180,6 +180,19 @@ TEST_F(Gateway, PerKeyBudgetRefusesOnceSpent) {
   EXPECT_TRUE(metric_appears("semrouter_errors_total{code=\"budget_exceeded\"} 2"));
 }
 
+// A stream without stream_options.include_usage reports no usage; it is
+// charged an estimate, so streaming is no way around a budget.
+TEST_F(Gateway, StreamsWithoutUsageAreChargedAnEstimate) {
+  start(default_yaml() + "budgets:\n  keys:\n    - { key: sk-streamer, usd: 0.001 }\n");
+  const std::map<std::string, std::string> key = {{"authorization", "Bearer sk-streamer"}};
+  const std::string no_usage_stream =
+      R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"tell me something"}]})";
+  auto r1 = post_chat(port_, no_usage_stream, key);
+  ASSERT_EQ(r1.status, 200) << r1.body;
+  EXPECT_EQ(r1.body.find("\"usage\":{"), std::string::npos) << "this stream really has no usage";
+  EXPECT_EQ(post_chat(port_, no_usage_stream, key).status, 429) << "the estimate (~0.005 USD) spent the budget";
+}
+
 // budgets.store: redis://: spend is shared with every instance on that Redis.
 // The gateway's own spend reaches Redis within its sync period, and spend by
 // another instance (a second ledger here) closes the key here too.

@@ -39,6 +39,27 @@ TEST(Usage, SseScannerAcrossArbitrarySplits) {
   }
 }
 
+TEST(Usage, SseContentBytesForAnEstimate) {
+  std::string stream =
+      "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n"
+      "data: {\"choices\":[{\"delta\":{\"content\":\"Hello\"}}]}\n\n"
+      "data: {\"choices\":[{\"delta\":{\"content\":\" \\\"world\\\"\"}}]}\n\n"  // escaped quotes inside
+      "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+      "data: [DONE]\n\n";
+  for (size_t cut = 0; cut <= stream.size(); ++cut) {
+    UsageParser p;
+    SseUsageScanner s(p);
+    s.feed(std::string_view(stream).substr(0, cut));
+    s.feed(std::string_view(stream).substr(cut));
+    EXPECT_EQ(s.content_bytes(), 5u + 10u) << cut;  // "Hello" and  \"world\" as written
+    EXPECT_FALSE(s.usage().found());
+  }
+  UsageParser p;
+  SseUsageScanner s(p);
+  s.feed("data: {\"choices\":[{\"delta\":{\"content\":\"unterminated\n");
+  EXPECT_EQ(s.content_bytes(), 12u) << "a cut-off string counts what is there";
+}
+
 TEST(Usage, SseWithoutUsageOrDone) {
   UsageParser p;
   SseUsageScanner s(p);
