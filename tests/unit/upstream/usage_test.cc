@@ -21,22 +21,30 @@ TEST(Usage, FromJsonBody) {
   EXPECT_FALSE(usage_from_json("not json \"usage\"").found());
 }
 
+// Feeds `stream` cut in two at every position and checks each result: chunks
+// arrive as TCP delivers them, and every split must give the same answer.
+template <class Check>
+void for_every_split(std::string_view stream, Check check) {
+  for (size_t cut = 0; cut <= stream.size(); ++cut) {
+    UsageParser p;
+    SseUsageScanner s(p);
+    s.feed(stream.substr(0, cut));
+    s.feed(stream.substr(cut));
+    check(s, cut);
+  }
+}
+
 TEST(Usage, SseScannerAcrossArbitrarySplits) {
   std::string stream =
       "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n"
       "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":3}}\r\n\r\n"
       "data: [DONE]\n\n";
-  // Every split point must give the same answer: chunks arrive as TCP delivers them.
-  for (size_t cut = 0; cut <= stream.size(); ++cut) {
-    UsageParser p;
-    SseUsageScanner s(p);
-    s.feed(std::string_view(stream).substr(0, cut));
-    s.feed(std::string_view(stream).substr(cut));
+  for_every_split(stream, [](const SseUsageScanner& s, size_t cut) {
     EXPECT_EQ(s.usage().prompt_tokens, 7) << cut;
     EXPECT_EQ(s.usage().completion_tokens, 3) << cut;
     EXPECT_TRUE(s.done()) << cut;
     EXPECT_EQ(s.events(), 3u);
-  }
+  });
 }
 
 TEST(Usage, SseContentBytesForAnEstimate) {
@@ -46,14 +54,10 @@ TEST(Usage, SseContentBytesForAnEstimate) {
       "data: {\"choices\":[{\"delta\":{\"content\":\" \\\"world\\\"\"}}]}\n\n"  // escaped quotes inside
       "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
       "data: [DONE]\n\n";
-  for (size_t cut = 0; cut <= stream.size(); ++cut) {
-    UsageParser p;
-    SseUsageScanner s(p);
-    s.feed(std::string_view(stream).substr(0, cut));
-    s.feed(std::string_view(stream).substr(cut));
+  for_every_split(stream, [](const SseUsageScanner& s, size_t cut) {
     EXPECT_EQ(s.content_bytes(), 5u + 10u) << cut;  // "Hello" and  \"world\" as written
     EXPECT_FALSE(s.usage().found());
-  }
+  });
   UsageParser p;
   SseUsageScanner s(p);
   s.feed("data: {\"choices\":[{\"delta\":{\"content\":\"unterminated\n");
