@@ -291,10 +291,19 @@ int train_domain(const TrainOptions& options) {
   const engine::WordVectors* wvp = vectors.empty() ? nullptr : &vectors;
   engine::FeatureScratch fs;
   std::vector<engine::TrainExample> examples;
+  // Which third of the chat seeds an example comes from (-1: exam data), for
+  // the out-of-fold calibration below.
+  constexpr int kCalibFolds = 3;
+  std::vector<int8_t> fold_of;
+  int8_t cur_fold = -1;
+  auto seed_fold = [&](std::string_view text) {
+    return static_cast<int8_t>(engine::hash_bytes(text, options.seed + 29) % kCalibFolds);
+  };
   auto add = [&](std::string_view text, uint32_t label, float weight) {
     engine::extract_features(features, text, fs, wvp);
     if (fs.features.empty()) return;
     examples.push_back({fs.features, fs.dense, label, weight});
+    fold_of.push_back(cur_fold);
   };
   for (const auto* r : train) {
     const uint32_t y = label_index(r->label);
@@ -314,6 +323,7 @@ int train_domain(const TrainOptions& options) {
   const float extra_weight = 6.0f;
   for (const auto& r : extra) {
     const uint32_t y = label_index(r.label);
+    cur_fold = seed_fold(r.text);
     add(r.text, y, extra_weight);
     for (const auto& v : domain_augment(r.text, options.seed)) add(v, y, extra_weight * 0.5f);
     if (const std::string v = reopen(r.text, engine::hash_bytes(r.text, options.seed + 17)); !v.empty()) {
@@ -338,11 +348,44 @@ int train_domain(const TrainOptions& options) {
   if (options.progress) tc.on_progress = draw_progress;
   trainer.train(examples, tc);
 
+  // Out-of-fold logits of the chat seeds for the temperature. Fitted on exam
+  // rows alone it left the model under-confident on chat prompts (ECE
+  // 0.06-0.09 on the natural sets: mean confidence 0.80 at 0.85-0.89
+  // accuracy). Each fold model is the main recipe with a third of the seeds
+  // at weight 0, and scores that third; the shipped model is unchanged.
+  std::vector<float> seed_logits;
+  std::vector<uint32_t> seed_gold;
+  if (!extra.empty()) {
+    std::fprintf(stderr, "train domain: %d fold models for out-of-fold calibration on the chat seeds\n", kCalibFolds);
+    std::vector<float> weights(examples.size());
+    for (size_t i = 0; i < examples.size(); ++i) weights[i] = examples[i].weight;
+    std::vector<float> l(classes);
+    for (int k = 0; k < kCalibFolds; ++k) {
+      for (size_t i = 0; i < examples.size(); ++i) examples[i].weight = fold_of[i] == k ? 0.0f : weights[i];
+      engine::LinearTrainer fold_trainer(features, classes, vectors.dim);
+      engine::TrainConfig fc = tc;
+      fc.on_progress = nullptr;
+      fold_trainer.train(examples, fc);
+      engine::LinearModel fm = fold_trainer.quantize(labels);
+      fm.vectors = vectors;
+      fm.fold_word_vectors();
+      for (const auto& r : extra) {
+        if (seed_fold(r.text) != k) continue;
+        engine::extract_features(features, r.text, fs, fm.word_vectors());
+        fm.logits(fs.features, fs.dense, l.data());
+        seed_logits.insert(seed_logits.end(), l.begin(), l.end());
+        seed_gold.push_back(label_index(r.label));
+      }
+    }
+    for (size_t i = 0; i < examples.size(); ++i) examples[i].weight = weights[i];
+  }
+
   engine::LinearModel model = trainer.quantize(labels);
   model.vectors = std::move(vectors);
   model.fold_word_vectors();
-  // Temperature on the calibration split: exam rows and their short variants,
-  // since both kinds of prompt will be scored at run time.
+  // Temperature on the calibration split (exam rows and their short variants)
+  // and the chat seeds' out-of-fold logits: all three kinds of prompt are
+  // scored at run time.
   {
     std::vector<float> logits;
     std::vector<uint32_t> gold;
@@ -358,6 +401,8 @@ int train_domain(const TrainOptions& options) {
       push(r->text, y);
       for (const auto& v : domain_augment(r->text, options.seed + 1)) push(v, y);
     }
+    logits.insert(logits.end(), seed_logits.begin(), seed_logits.end());
+    gold.insert(gold.end(), seed_gold.begin(), seed_gold.end());
     model.temperature = engine::fit_temperature(logits, gold, classes);
   }
   std::fprintf(stderr, "train domain: temperature %.3f\n", model.temperature);
