@@ -332,6 +332,33 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
   if (auto r = w.json.parse(body, chat); !r)
     co_return co_await fail_request(r.error().code, r.error().message);
 
+  std::string client_auth(req.get("authorization"));
+
+  // Per-key budget, first: a spent key is refused before its prompt costs any
+  // classifier time, and before anything leaves.
+  const config::Budgets& budgets = rt->config->budgets;
+  const std::string_view spend_key = budgets.enabled() ? guards::budget_key(client_auth) : std::string_view();
+  const double budget_usd = budgets.enabled() ? budgets.limit_for(spend_key) : -1.0;
+  const std::chrono::milliseconds budget_period(budgets.period_ms);
+  if (budget_usd >= 0) {
+    const auto now = std::chrono::system_clock::now();
+    const double spent = srv.ledger().spent(spend_key, budget_period, now);
+    if (spent >= budget_usd) {
+      srv.registry().counter(metrics::Family::guard_actions_total, {"budget", "block"}).inc();
+      char msg[160];
+      std::snprintf(msg, sizeof msg, "the budget of this API key is spent: $%.6g of $%.6g in the current %llus window",
+                    spent, budget_usd, static_cast<unsigned long long>(budgets.period_ms / 1000));
+      // A retry cannot succeed before the window ends: say when it does, and
+      // tell OpenAI's SDKs (which honour x-should-retry) not to retry at once.
+      const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+      const int64_t left_ms = static_cast<int64_t>(budgets.period_ms) - now_ms % static_cast<int64_t>(budgets.period_ms);
+      response::Headers h;  // no braced list here: GCC 12 miscompiles some in coroutines
+      h.emplace_back("retry-after", std::to_string((left_ms + 999) / 1000));
+      h.emplace_back("x-should-retry", "false");
+      co_return co_await fail_request(ErrorCode::kBudgetExceeded, msg, h);
+    }
+  }
+
   // ---- signals + decision + guards (synchronous: nothing in here awaits)
   RequestSignals sig(rt->signals, chat);
   decision::RouteInput in{chat,
@@ -421,32 +448,6 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
   const bool stream = chat.stream;
   const size_t tok_begin = chat.model_token_begin, tok_end = chat.model_token_end;
   const std::string requested_model = chat.model;
-  std::string client_auth(req.get("authorization"));
-
-  // Per-key budget: refuse before anything leaves once the key's window is spent.
-  const config::Budgets& budgets = rt->config->budgets;
-  const std::string_view spend_key = budgets.enabled() ? guards::budget_key(client_auth) : std::string_view();
-  const double budget_usd = budgets.enabled() ? budgets.limit_for(spend_key) : -1.0;
-  const std::chrono::milliseconds budget_period(budgets.period_ms);
-  if (budget_usd >= 0) {
-    const auto now = std::chrono::system_clock::now();
-    const double spent = srv.ledger().spent(spend_key, budget_period, now);
-    if (spent >= budget_usd) {
-      srv.registry().counter(metrics::Family::guard_actions_total, {"budget", "block"}).inc();
-      char msg[160];
-      std::snprintf(msg, sizeof msg, "the budget of this API key is spent: $%.6g of $%.6g in the current %llus window",
-                    spent, budget_usd, static_cast<unsigned long long>(budgets.period_ms / 1000));
-      // A retry cannot succeed before the window ends: say when it does, and
-      // tell OpenAI's SDKs (which honour x-should-retry) not to retry at once.
-      const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-      const int64_t left_ms = static_cast<int64_t>(budgets.period_ms) - now_ms % static_cast<int64_t>(budgets.period_ms);
-      response::Headers h;  // no braced list here: GCC 12 miscompiles some in coroutines
-      h.emplace_back("retry-after", std::to_string((left_ms + 999) / 1000));
-      h.emplace_back("x-should-retry", "false");
-      co_return co_await fail_request(ErrorCode::kBudgetExceeded, msg, h);
-    }
-  }
-
   rt->requests_counter(d.rule, d.candidates.front()).inc();
   const Clock::time_point t_decided = Clock::now();
   const int64_t overhead_pre_us = micros(t_decided - t_start);

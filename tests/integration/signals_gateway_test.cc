@@ -55,6 +55,21 @@ TEST_F(SignalsGateway, JailbreakBlockedInBandNeverReachesUpstream) {
   EXPECT_TRUE(metric_appears("semrouter_guard_actions_total{guard=\"jailbreak\",action=\"block\"} 2"));
 }
 
+// A spent key is refused before any classifier runs: the budget check comes
+// first, so even a jailbreak from it gets the 429, and no signal is counted.
+TEST_F(SignalsGateway, SpentBudgetIsRefusedBeforeAnySignal) {
+  start(yaml("guards:\n  jailbreak: { action: block }\nbudgets:\n  keys:\n    - { key: sk-spent, usd: 0 }\n",
+             "    - name: all\n      model: large\n"));
+  auto r = post_chat(port_, chat(kJailbreak), {{"authorization", "Bearer sk-spent"}});
+  EXPECT_EQ(r.status, 429) << r.body;
+  const std::string counted = "semrouter_signals_total{signal=\"jailbreak\",label=\"jailbreak\"} 1";
+  EXPECT_EQ(registry_.render().find(counted), std::string::npos) << "no classifier ran";
+  // Without that key the same prompt meets the jailbreak guard.
+  auto g = post_chat(port_, chat(kJailbreak));
+  EXPECT_EQ(g.header("x-semrouter-blocked"), "jailbreak");
+  EXPECT_TRUE(metric_appears(counted));
+}
+
 TEST_F(SignalsGateway, JailbreakBlockedWith403PerRule) {
   start(yaml("", "    - name: strict\n      when: { keywords: [dan] }\n      model: large\n"
                  "      guards: { jailbreak: { action: block, respond: \"403\" } }\n"));
