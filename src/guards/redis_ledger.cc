@@ -5,6 +5,8 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <random>
+#include <string_view>
 #include <vector>
 
 namespace sr::guards {
@@ -26,6 +28,12 @@ timeval to_timeval(std::chrono::milliseconds d) {
 }  // namespace
 
 RedisLedger::RedisLedger(Options options) : options_(std::move(options)) {
+  // A random field name per instance (per process lifetime): its running
+  // totals never mix with another instance's.
+  std::random_device rd;
+  char id[24];
+  std::snprintf(id, sizeof id, "i%08x%08x", rd(), rd());
+  instance_ = id;
   thread_ = std::thread([this] { run(); });
 }
 
@@ -43,19 +51,19 @@ RedisLedger::~RedisLedger() {
 double RedisLedger::spent(std::string_view key, std::chrono::milliseconds period, TimePoint now) const {
   const int64_t w = spend_window(period, now);
   std::lock_guard lock(mu_);
-  Entry& e = entries_[spend_key_hash(key)];  // a key asked about gets its total fetched next sync
-  if (e.window != w) e = Entry{w, period.count(), 0, 0, now};
+  Entry& e = entries_[spend_key_hash(key)];  // a key asked about gets the others' spend read next sync
+  if (e.window != w) e = Entry{w, period.count(), 0, 0, 0, now};
   e.used = now;
-  return e.total + e.pending;
+  return e.others + e.local;
 }
 
 void RedisLedger::add(std::string_view key, double usd, std::chrono::milliseconds period, TimePoint now) {
   const int64_t w = spend_window(period, now);
   std::lock_guard lock(mu_);
   Entry& e = entries_[spend_key_hash(key)];
-  if (e.window != w) e = Entry{w, period.count(), 0, 0, now};
+  if (e.window != w) e = Entry{w, period.count(), 0, 0, 0, now};
   e.used = now;
-  e.pending += usd;
+  e.local += usd;
 }
 
 void RedisLedger::count_failure() {
@@ -80,7 +88,8 @@ bool RedisLedger::sync() {
     uint64_t hash;
     int64_t window;
     int64_t period_ms;
-    double delta;
+    double local;  // snapshot
+    bool write;
   };
   std::vector<Item> batch;
   {
@@ -89,85 +98,125 @@ bool RedisLedger::sync() {
     for (auto it = entries_.begin(); it != entries_.end();) {
       Entry& e = it->second;
       const auto idle = now - e.used;
-      if (e.window < spend_window(std::chrono::milliseconds(e.period_ms), now) ||
-          (e.pending == 0 && idle > kForgetAfter)) {
-        it = entries_.erase(it);  // a past window, or a key long unused: fetched again if it returns
+      const bool unwritten = e.local != e.written;
+      if (e.window < spend_window(std::chrono::milliseconds(e.period_ms), now) || (!unwritten && idle > kForgetAfter)) {
+        it = entries_.erase(it);  // a past window, or a key long unused: read again if it returns
         continue;
       }
-      if (e.pending == 0 && idle > kActiveFor) {
+      if (!unwritten && idle > kActiveFor) {
         ++it;  // quiet key: no round trip for it (its total is refreshed once it is asked again)
         continue;
       }
-      batch.push_back({it->first, e.window, e.period_ms, e.pending});
-      e.pending = 0;
+      batch.push_back({it->first, e.window, e.period_ms, e.local, unwritten && e.local > 0});
       ++it;
     }
   }
   if (batch.empty()) return true;
 
-  auto give_back = [&] {
-    std::lock_guard lock(mu_);
-    for (const Item& i : batch) {
-      auto it = entries_.find(i.hash);
-      if (it != entries_.end() && it->second.window == i.window) it->second.pending += i.delta;
-    }
-    count_failure();
-    return false;
-  };
   auto* c = static_cast<redisContext*>(redis_);
   if (c == nullptr) {
     c = redisConnectWithTimeout(options_.host.c_str(), options_.port, to_timeval(options_.io_timeout));
     if (c == nullptr || c->err != 0) {
       if (c != nullptr) redisFree(c);
-      return give_back();
+      count_failure();
+      return false;
     }
     redisSetTimeout(c, to_timeval(options_.io_timeout));
     redis_ = c;
   }
-  auto drop_connection = [&] {
+
+  // One pipelined round trip. Per key: our running total (only when it
+  // changed; the key then lives two periods) and every instance's field.
+  size_t expected = 0;
+  if (options_.db != 0) {
+    redisAppendCommand(c, "SELECT %d", options_.db);
+    ++expected;
+  }
+  for (const Item& i : batch) {
+    char name[96], value[40], ttl[24];
+    std::snprintf(name, sizeof name, "%s%016" PRIx64 ":%" PRId64, options_.prefix.c_str(), i.hash, i.window);
+    if (i.write) {
+      std::snprintf(value, sizeof value, "%.17g", i.local);
+      std::snprintf(ttl, sizeof ttl, "%" PRId64, 2 * i.period_ms);
+      redisAppendCommand(c, "HSET %s %s %s", name, instance_.c_str(), value);
+      redisAppendCommand(c, "PEXPIRE %s %s", name, ttl);
+      expected += 2;
+    }
+    redisAppendCommand(c, "HGETALL %s", name);
+    ++expected;
+  }
+
+  // Replies in order; a connection error ends the sync (the next one repeats
+  // it: the writes are idempotent), an error reply fails only its command.
+  bool errors = false;
+  std::vector<char> wrote(batch.size(), 0), read(batch.size(), 0);
+  std::vector<double> others(batch.size(), 0.0);
+  auto next = [&]() -> redisReply* {
+    void* raw = nullptr;
+    if (redisGetReply(c, &raw) != REDIS_OK || raw == nullptr) return nullptr;
+    return static_cast<redisReply*>(raw);
+  };
+  bool broken = false;
+  if (options_.db != 0) {
+    redisReply* r = next();
+    if (r == nullptr) broken = true;
+    else {
+      // Without the right database nothing below may be trusted.
+      if (r->type == REDIS_REPLY_ERROR) errors = broken = true;
+      freeReplyObject(r);
+    }
+  }
+  for (size_t k = 0; k < batch.size() && !broken; ++k) {
+    if (batch[k].write) {
+      redisReply* hset = next();
+      redisReply* ttl = hset != nullptr ? next() : nullptr;
+      if (hset == nullptr || ttl == nullptr) {
+        if (hset != nullptr) freeReplyObject(hset);
+        broken = true;
+        break;
+      }
+      if (hset->type == REDIS_REPLY_ERROR || ttl->type == REDIS_REPLY_ERROR) errors = true;
+      else wrote[k] = 1;
+      freeReplyObject(hset);
+      freeReplyObject(ttl);
+    }
+    redisReply* all = next();
+    if (all == nullptr) {
+      broken = true;
+      break;
+    }
+    if (all->type == REDIS_REPLY_ARRAY) {
+      for (size_t f = 0; f + 1 < all->elements; f += 2) {
+        const redisReply* field = all->element[f];
+        const redisReply* value = all->element[f + 1];
+        if (field->type != REDIS_REPLY_STRING || value->type != REDIS_REPLY_STRING) continue;
+        if (instance_ == std::string_view(field->str, field->len)) continue;  // ours is counted locally
+        others[k] += std::strtod(value->str, nullptr);
+      }
+      read[k] = 1;
+    } else if (all->type == REDIS_REPLY_ERROR) {
+      errors = true;
+    }
+    freeReplyObject(all);
+  }
+  if (broken) {
     redisFree(c);
     redis_ = nullptr;
-    return give_back();
-  };
-
-  // One pipelined round trip: per key, add the delta (0 just reads the total)
-  // and keep the counter two periods, so finished windows clean themselves up.
-  if (options_.db != 0) redisAppendCommand(c, "SELECT %d", options_.db);
-  for (const Item& i : batch) {
-    char name[96], delta[40], ttl[24];
-    std::snprintf(name, sizeof name, "%s%016" PRIx64 ":%" PRId64, options_.prefix.c_str(), i.hash, i.window);
-    std::snprintf(delta, sizeof delta, "%.17g", i.delta);
-    std::snprintf(ttl, sizeof ttl, "%" PRId64, 2 * i.period_ms);
-    redisAppendCommand(c, "INCRBYFLOAT %s %s", name, delta);
-    redisAppendCommand(c, "PEXPIRE %s %s", name, ttl);
-  }
-  std::vector<double> totals(batch.size(), 0.0);
-  std::vector<char> have(batch.size(), 0);
-  bool errors = false;
-  const size_t first = options_.db != 0 ? 1 : 0;  // the SELECT reply
-  for (size_t r = 0; r < first + batch.size() * 2; ++r) {
-    void* raw = nullptr;
-    if (redisGetReply(c, &raw) != REDIS_OK || raw == nullptr) return drop_connection();
-    auto* reply = static_cast<redisReply*>(raw);
-    if (reply->type == REDIS_REPLY_ERROR) {
-      // An error reply (e.g. a key of another type under our prefix) fails
-      // that command only: the others are applied, so nothing is given back.
-      errors = true;
-    } else if (r >= first && (r - first) % 2 == 0 && reply->type == REDIS_REPLY_STRING) {
-      totals[(r - first) / 2] = std::strtod(reply->str, nullptr);
-      have[(r - first) / 2] = 1;
-    }
-    freeReplyObject(reply);
   }
   {
     std::lock_guard lock(mu_);
-    for (size_t i = 0; i < batch.size(); ++i) {
-      auto it = entries_.find(batch[i].hash);
-      if (have[i] && it != entries_.end() && it->second.window == batch[i].window) it->second.total = totals[i];
+    for (size_t k = 0; k < batch.size(); ++k) {
+      auto it = entries_.find(batch[k].hash);
+      if (it == entries_.end() || it->second.window != batch[k].window) continue;
+      if (wrote[k]) it->second.written = batch[k].local;
+      if (read[k]) it->second.others = others[k];
     }
   }
-  if (errors) count_failure();
-  return !errors;
+  if (broken || errors) {
+    count_failure();
+    return false;
+  }
+  return true;
 }
 
 }  // namespace sr::guards

@@ -1,12 +1,17 @@
 #pragma once
 // SpendLedger shared through Redis, so that several gateway instances enforce
 // one budget per key. Workers never wait for Redis: spent() and add() touch
-// only local state under a mutex; a background thread, every sync period,
-// sends the local deltas with INCRBYFLOAT (pipelined, one round trip) and
-// learns the keys' totals, including what other instances spent. So a key's
-// spend is known everywhere within about one sync period, and while Redis is
-// unreachable each instance goes on with its own count (and retries, with
-// nothing lost: unsent deltas stay pending).
+// only local state under a mutex; a background thread syncs every period in
+// one pipelined round trip.
+//
+// Writes are idempotent: per key and window, Redis holds a hash with one field
+// per instance, that instance's running total (HSET, not INCRBYFLOAT). A sync
+// that fails half-way, times out after Redis applied it, or meets an error
+// reply is simply repeated: nothing is counted twice, nothing is lost, and an
+// instance's own spend is always counted locally (spent() = what the other
+// instances had at the last sync + everything spent here). A Redis restarted
+// empty is refilled by the live instances. Keys only asked about are read
+// (HGETALL), never created.
 #include <atomic>
 #include <condition_variable>
 #include <string>
@@ -38,23 +43,27 @@ class RedisLedger final : public SpendLedger {
   void add(std::string_view key, double usd, std::chrono::milliseconds period, TimePoint now) override;
 
   //! Runs one sync now (tests; the thread does this every sync_period). True
-  //! when Redis answered every command.
+  //! when Redis answered every command without an error.
   bool sync();
   //! Syncs that failed (Redis unreachable or an error reply), for metrics and tests.
   uint64_t failed_syncs() const { return failed_.load(std::memory_order_relaxed); }
+  //! This instance's field name in the per-key hashes.
+  const std::string& instance() const { return instance_; }
 
  private:
   struct Entry {
     int64_t window = 0;
     int64_t period_ms = 0;
-    double total = 0;    // the key's spend in Redis at the last sync (all instances)
-    double pending = 0;  // added here since, not yet sent
+    double local = 0;    // spent through this instance in the window
+    double written = 0;  // the value of `local` Redis last confirmed
+    double others = 0;   // the other instances' fields at the last sync
     TimePoint used{};    // last spent()/add(): only active keys are synced
   };
   void run();
   void count_failure();
 
   Options options_;
+  std::string instance_;
   mutable std::mutex mu_;
   mutable std::unordered_map<uint64_t, Entry> entries_;  // spent() registers keys it is asked about
   std::mutex sync_mu_;                                   // one sync at a time (thread vs tests)

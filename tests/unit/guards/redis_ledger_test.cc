@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "unit/guards/redis_process.h"
 
@@ -69,11 +70,64 @@ TEST_F(RedisLedgerTest, RedisDownLosesNothingAndRecovers) {
   EXPECT_GE(a.failed_syncs(), 1u);
   EXPECT_EQ(registry.counter(metrics::Family::budget_sync_failures_total).value(), a.failed_syncs());
   EXPECT_DOUBLE_EQ(a.spent("k", day_, now), 2.25) << "the instance goes on with what it knows";
-  // Back up (empty: no persistence): the unsent 0.25 arrives, nothing twice.
+  // Back up, empty (no persistence): the instance writes its running total
+  // again, so Redis is refilled with all of it, nothing twice.
   redis_ = std::make_unique<RedisProcess>(port_);
   ASSERT_TRUE(redis_->running());
   EXPECT_TRUE(a.sync());
-  EXPECT_DOUBLE_EQ(redis_->stored_total(), 0.25);
+  EXPECT_DOUBLE_EQ(redis_->stored_total(), 2.25);
+}
+
+// The review's cases (each failed with delta writes):
+// An error reply (here NOAUTH; likewise -OOM, -READONLY, -LOADING) loses nothing.
+TEST_F(RedisLedgerTest, ErrorRepliesKeepTheLocalSpend) {
+  RedisLedger a(options(port_));
+  const auto now = std::chrono::system_clock::now();
+  redis_->command("CONFIG SET requirepass secret");
+  a.add("k", 5.0, day_, now);
+  EXPECT_FALSE(a.sync());
+  EXPECT_DOUBLE_EQ(a.spent("k", day_, now), 5.0);
+  EXPECT_FALSE(a.sync()) << "and it keeps trying";
+  EXPECT_DOUBLE_EQ(a.spent("k", day_, now), 5.0);
+}
+
+// While a round trip hangs, this instance's spend still counts.
+TEST_F(RedisLedgerTest, SpendStaysVisibleDuringASync) {
+  RedisLedger a(options(port_));
+  const auto now = std::chrono::system_clock::now();
+  ASSERT_TRUE(a.sync());
+  a.add("k", 5.0, day_, now);
+  redis_->pause();
+  std::thread t([&] { a.sync(); });
+  std::this_thread::sleep_for(100ms);
+  EXPECT_DOUBLE_EQ(a.spent("k", day_, now), 5.0);
+  t.join();
+  redis_->resume();
+}
+
+// A round trip that timed out after Redis applied it is repeated, not doubled.
+TEST_F(RedisLedgerTest, ATimedOutSyncIsNotCountedTwice) {
+  RedisLedger a(options(port_));
+  const auto now = std::chrono::system_clock::now();
+  ASSERT_TRUE(a.sync());
+  a.add("k", 5.0, day_, now);
+  redis_->pause();
+  EXPECT_FALSE(a.sync());  // Redis runs the queued commands once resumed
+  redis_->resume();
+  std::this_thread::sleep_for(200ms);
+  EXPECT_TRUE(a.sync());
+  EXPECT_DOUBLE_EQ(redis_->stored_total(), 5.0);
+  EXPECT_DOUBLE_EQ(a.spent("k", day_, now), 5.0);
+}
+
+// Keys that are only asked about (a client's made-up tokens) are read, never
+// written: nothing lands in Redis for them.
+TEST_F(RedisLedgerTest, KeysOnlyAskedAboutCreateNothing) {
+  RedisLedger a(options(port_));
+  const auto now = std::chrono::system_clock::now();
+  for (int i = 0; i < 100; ++i) a.spent("made-up-" + std::to_string(i), day_, now);
+  ASSERT_TRUE(a.sync());
+  EXPECT_EQ(redis_->command("DBSIZE"), "0");
 }
 
 TEST_F(RedisLedgerTest, TheDestructorSendsWhatIsPending) {

@@ -60,7 +60,26 @@ class RedisProcess {
     pid_ = -1;
   }
   bool running() const { return pid_ > 0; }
-  // What Redis holds under the ledger's prefix (all keys summed), via its own connection.
+  // Runs one command on a connection of its own; the reply as text (integers
+  // as decimal), "" for none.
+  std::string command(const char* cmd) const {
+    timeval tv{1, 0};
+    redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
+    std::string out;
+    if (c != nullptr && c->err == 0) {
+      auto* r = static_cast<redisReply*>(redisCommand(c, cmd));
+      if (r != nullptr && r->type == REDIS_REPLY_INTEGER) out = std::to_string(r->integer);
+      else if (r != nullptr && r->str != nullptr) out = std::string(r->str, r->len);
+      if (r != nullptr) freeReplyObject(r);
+    }
+    if (c != nullptr) redisFree(c);
+    return out;
+  }
+  // Freezes / resumes the server (a hung Redis: connections stay open, nothing answers).
+  void pause() const { ::kill(pid_, SIGSTOP); }
+  void resume() const { ::kill(pid_, SIGCONT); }
+  // The spend Redis holds under the ledger's prefix: every instance's field of
+  // every key, summed.
   double stored_total() const {
     timeval tv{1, 0};
     redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
@@ -68,8 +87,8 @@ class RedisProcess {
     if (c != nullptr && c->err == 0) {
       auto* keys = static_cast<redisReply*>(redisCommand(c, "KEYS semrouter:spend:*"));
       for (size_t i = 0; keys != nullptr && i < keys->elements; ++i) {
-        auto* v = static_cast<redisReply*>(redisCommand(c, "GET %s", keys->element[i]->str));
-        if (v != nullptr && v->type == REDIS_REPLY_STRING) sum += std::stod(v->str);
+        auto* v = static_cast<redisReply*>(redisCommand(c, "HVALS %s", keys->element[i]->str));
+        for (size_t j = 0; v != nullptr && j < v->elements; ++j) sum += std::stod(v->element[j]->str);
         if (v != nullptr) freeReplyObject(v);
       }
       if (keys != nullptr) freeReplyObject(keys);
