@@ -129,6 +129,13 @@ Result<RedisUrl> parse_redis_url(std::string_view url) {
   };
   if (url.substr(0, 8) != "redis://") return bad("not a store");
   std::string_view rest = url.substr(8);
+  // No credentials: AUTH is not supported, and a password in a URL ends up in
+  // logs (the error message does not repeat it).
+  if (rest.find('@') != std::string_view::npos) {
+    return fail(ErrorCode::kConfigInvalid,
+                "redis:// store with credentials: AUTH is not supported; use a Redis reachable without a password "
+                "(e.g. on a private network or a local socket proxy)");
+  }
   RedisUrl r;
   if (const size_t slash = rest.find('/'); slash != std::string_view::npos) {
     const std::string_view db = rest.substr(slash + 1);

@@ -765,7 +765,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
       const double cost = tokens_cost(*answered, usage);
       mr.cost_usd->add(cost);
       if (budget_usd >= 0) srv.ledger().add(spend_key, cost, budget_period, std::chrono::system_clock::now());
-    } else if (budget_usd >= 0 && stream_content_bytes > 0) {
+    } else if (budget_usd >= 0 && stream) {
       // A stream without stream_options.include_usage reports no usage: charge
       // an estimate (~4 bytes a token; the request counted whole, JSON and
       // all), so streaming is no way around a budget.

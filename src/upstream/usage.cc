@@ -108,11 +108,20 @@ void SseUsageScanner::line(std::string_view l) {
     done_ = true;
     return;
   }
-  // Content of this event: from `"content":"` to the next unescaped quote
-  // (one scan; an event with several choices counts the first).
-  if (size_t k = l.find("\"content\":\""); k != std::string_view::npos) {
-    size_t i = k + 11;
-    const size_t start = i;
+  // Generated text of this event: the string values of "content",
+  // "reasoning_content" and tool-call "arguments" (whitespace allowed around
+  // the colon; the first occurrence of each).
+  for (std::string_view key : {std::string_view("\"content\""), std::string_view("\"reasoning_content\""),
+                               std::string_view("\"arguments\"")}) {
+    size_t i = l.find(key);
+    if (i == std::string_view::npos) continue;
+    i += key.size();
+    while (i < l.size() && (l[i] == ' ' || l[i] == '\t')) ++i;
+    if (i >= l.size() || l[i] != ':') continue;
+    ++i;
+    while (i < l.size() && (l[i] == ' ' || l[i] == '\t')) ++i;
+    if (i >= l.size() || l[i] != '"') continue;  // null, or not a string
+    const size_t start = ++i;
     while (i < l.size() && l[i] != '"') i += l[i] == '\\' ? 2 : 1;
     content_bytes_ += std::min(i, l.size()) - start;
   }

@@ -42,7 +42,8 @@ class SseUsageScanner {
   const Usage& usage() const { return usage_; }
   bool done() const { return done_; }
   uint64_t events() const { return events_; }
-  //! Bytes of the `"content"` strings of the events seen (escapes counted as
+  //! Bytes of generated text in the events seen ("content",
+  //! "reasoning_content" and tool-call "arguments" strings; escapes counted as
   //! written): the basis of a token estimate when the stream reports no usage
   //! (a client that did not ask for stream_options.include_usage).
   uint64_t content_bytes() const { return content_bytes_; }

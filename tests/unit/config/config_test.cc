@@ -63,6 +63,10 @@ TEST(Config, BudgetStore) {
   for (const char* bad : {"redis://", "mysql://x", "redis://h:99999", "redis://h:0", "redis://h/16", "redis://h/x", "redis"}) {
     EXPECT_FALSE(parse_redis_url(bad)) << bad;
   }
+  auto pw = parse_redis_url("redis://:hunter2@cache:6379");
+  ASSERT_FALSE(pw);
+  EXPECT_NE(pw.error().message.find("AUTH is not supported"), std::string::npos);
+  EXPECT_EQ(pw.error().message.find("hunter2"), std::string::npos) << "a password is never echoed";
   auto e = load(std::string(kMinimal) + "budgets:\n  store: redis://:6379\n");
   ASSERT_FALSE(e);
   EXPECT_NE(e.error().message.find("budgets.store"), std::string::npos) << e.error().message;

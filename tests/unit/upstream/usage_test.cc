@@ -62,6 +62,12 @@ TEST(Usage, SseContentBytesForAnEstimate) {
   SseUsageScanner s(p);
   s.feed("data: {\"choices\":[{\"delta\":{\"content\":\"unterminated\n");
   EXPECT_EQ(s.content_bytes(), 12u) << "a cut-off string counts what is there";
+  // Spaced JSON (Python's json.dumps), tool-call arguments, reasoning, null content.
+  SseUsageScanner t(p);
+  t.feed("data: {\"choices\": [{\"delta\": {\"content\": \"abcd\"}}]}\n");
+  t.feed("data: {\"choices\":[{\"delta\":{\"content\":null,\"tool_calls\":[{\"function\":{\"arguments\":\"{\\\"x\\\":1}\"}}]}}]}\n");
+  t.feed("data: {\"choices\":[{\"delta\":{\"reasoning_content\":\"hmm\"}}]}\n");
+  EXPECT_EQ(t.content_bytes(), 4u + 9u + 3u);
 }
 
 TEST(Usage, SseWithoutUsageOrDone) {
