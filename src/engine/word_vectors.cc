@@ -13,18 +13,25 @@
 namespace sr::engine {
 namespace {
 
-// Regular English endings, tried in order; the first stem found wins. Ordered
-// so the longer, more specific ending is tried before its suffix ("ies" before
-// "s"), and the bare stem before the e-restoring one ("coded" -> "cod" misses,
-// "code" hits; "tested" -> "test").
+// Regular English endings, tried in order; the first stem found wins.
+// The "s" goes first ("canes" -> "cane", "horses" -> "horse"); "-es" is
+// stripped whole only after that missed and only after a sibilant ("boxes" ->
+// "box", "churches" -> "church"; never "canes" -> "can").
+// The e-restoring stem comes first for -ed/-ing ("scraped" -> "scrape", not
+// "scrap"; "tested" -> "teste" misses, then "test").
 struct Ending {
   std::u32string_view strip;
   std::u32string_view add;
+  bool after_sibilant = false;
 };
 constexpr Ending kEndings[] = {
-    {U"ies", U"y"}, {U"ied", U"y"}, {U"es", U""}, {U"s", U""},
-    {U"ed", U""}, {U"ed", U"e"}, {U"ing", U""}, {U"ing", U"e"}, {U"ly", U""},
+    {U"ies", U"y"}, {U"ied", U"y"}, {U"s", U""}, {U"es", U"", true},
+    {U"ed", U"e"}, {U"ed", U""}, {U"ing", U"e"}, {U"ing", U""}, {U"ly", U""},
 };
+bool ends_in_sibilant(std::u32string_view stem) {
+  return stem.ends_with(U's') || stem.ends_with(U'x') || stem.ends_with(U'z') || stem.ends_with(U"ch") ||
+         stem.ends_with(U"sh");
+}
 constexpr size_t kMinStem = 3;
 
 }  // namespace
@@ -48,6 +55,7 @@ int32_t WordVectors::find_word(std::u32string_view word, uint64_t h) const {
   for (const Ending& e : kEndings) {
     if (word.size() < e.strip.size() + kMinStem || !word.ends_with(e.strip)) continue;
     const std::u32string_view stem = word.substr(0, word.size() - e.strip.size());
+    if (e.after_sibilant && !ends_in_sibilant(stem)) continue;
     if (e.strip == U"s" && stem.ends_with(U's')) continue;  // "class", "glass": not plurals
     if (const int32_t r = find(word_hash(stem, e.add)); r >= 0) return r;
   }

@@ -56,6 +56,34 @@ TEST(WordVectorsTest, DenseFeatureIsWeightedMean) {
   for (float x : s.dense) EXPECT_EQ(x, 0.0f);
 }
 
+TEST(WordVectorsTest, InflectionFallbackPicksTheRightStem) {
+  const char32_t* words[] = {U"can", U"cane", U"box", U"church", U"scrap", U"scrape", U"test", U"horse", U"hors"};
+  WordVectors wv;
+  wv.dim = 1;
+  std::vector<uint64_t> hashes;
+  for (const char32_t* w : words) {
+    hashes.push_back(word_hash(w));
+    wv.scales.push_back(1.0f);
+    wv.values.push_back(static_cast<int8_t>(wv.vocab++));
+  }
+  wv.build_table(std::move(hashes));
+  wv.flags = WordVectors::kInflections;
+  auto stem_of = [&](const char32_t* w) {
+    const int32_t r = wv.find_word(w, word_hash(w));
+    return r < 0 ? std::u32string(U"-") : std::u32string(words[r]);
+  };
+  EXPECT_EQ(stem_of(U"canes"), U"cane") << "-es only after a sibilant";
+  EXPECT_EQ(stem_of(U"boxes"), U"box");
+  EXPECT_EQ(stem_of(U"churches"), U"church");
+  EXPECT_EQ(stem_of(U"horses"), U"horse") << "-s before -es, though \"hors\" is a word too";
+  EXPECT_EQ(stem_of(U"scraped"), U"scrape") << "the e-restored stem first";
+  EXPECT_EQ(stem_of(U"scraping"), U"scrape");
+  EXPECT_EQ(stem_of(U"tested"), U"test");
+  EXPECT_EQ(stem_of(U"cans"), U"can");
+  EXPECT_EQ(stem_of(U"can"), U"can");
+  EXPECT_EQ(stem_of(U"zzz"), U"-");
+}
+
 TEST(WordVectorsTest, ProjectionMatchesDenseLayer) {
   // Folding a linear layer into the vectors gives the same outputs (up to int8).
   WordVectors wv;

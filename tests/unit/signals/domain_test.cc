@@ -137,7 +137,7 @@ TEST(DomainSharedDataTest, HeldOutExamAccuracy) {
     ok += (*clf)->classify(r.text).label == r.label;
   }
   EXPECT_GT(n, 3000);
-  EXPECT_GE(static_cast<double>(ok) / n, 0.87);  // measured 0.879 when the model was committed
+  EXPECT_GE(static_cast<double>(ok) / n, 0.87);  // measured 0.880 when the model was committed
 }
 
 }  // namespace
