@@ -105,11 +105,7 @@ net::awaitable<error_code> Connection::read_head(size_t limit, std::chrono::mill
   body_ = Body::kDone;
   // One deadline for the whole head (interim answers included), not one per read:
   // an upstream trickling its head out must not restart the countdown per segment.
-  deadline_.arm(timeout);
-  struct Disarm {
-    Deadlines::Entry& e;
-    ~Disarm() { e.disarm(); }
-  } disarm{deadline_};
+  const Deadlines::Entry::Scope whole_head(deadline_, timeout);
   for (;;) {
     size_t scanned = 0;
     for (;;) {
@@ -219,11 +215,7 @@ net::awaitable<error_code> Connection::read_body(std::string& out, size_t limit,
   if (body_ == Body::kLength) out.reserve(out.size() + static_cast<size_t>(std::min<uint64_t>(remaining_, limit)));
   // One deadline for the whole body, like read_head: an upstream trickling a
   // byte now and then must not hold the request (and its client) forever.
-  deadline_.arm(timeout);
-  struct Disarm {
-    Deadlines::Entry& e;
-    ~Disarm() { e.disarm(); }
-  } disarm{deadline_};
+  const Deadlines::Entry::Scope whole_body(deadline_, timeout);
   while (!take_buffered_body(out, limit, ec)) {
     ec = body_read_result(co_await fill(timeout, true));
     if (ec) co_return ec;

@@ -39,6 +39,18 @@ class Deadlines {
       armed_ = false;
       at_ = Clock::time_point::max();
     }
+    //! Armed for the lifetime of the scope: one deadline over an operation
+    //! of several reads (a response head, a whole body).
+    class Scope {
+     public:
+      Scope(Entry& e, Clock::duration d) : e_(e) { e_.arm(d); }
+      ~Scope() { e_.disarm(); }
+      Scope(const Scope&) = delete;
+      Scope& operator=(const Scope&) = delete;
+
+     private:
+      Entry& e_;
+    };
     //! True when the sweep cancelled the socket because the deadline passed.
     bool fired() const { return fired_; }
 
