@@ -1,6 +1,7 @@
 #include "guards/budget.h"
 
 #include "engine/hashing.h"
+#include "parse/http1.h"
 
 namespace sr::guards {
 namespace {
@@ -35,16 +36,9 @@ std::string_view budget_key(std::string_view auth) {
   while (!auth.empty() && auth.front() == ' ') auth.remove_prefix(1);
   while (!auth.empty() && auth.back() == ' ') auth.remove_suffix(1);
   constexpr std::string_view kBearer = "bearer ";
-  if (auth.size() > kBearer.size()) {
-    bool bearer = true;
-    for (size_t i = 0; i < kBearer.size() && bearer; ++i) {
-      const char c = auth[i];
-      bearer = (c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c) == kBearer[i];
-    }
-    if (bearer) {
-      auth.remove_prefix(kBearer.size());
-      while (!auth.empty() && auth.front() == ' ') auth.remove_prefix(1);
-    }
+  if (auth.size() > kBearer.size() && parse::http1::iequals(auth.substr(0, kBearer.size()), kBearer)) {
+    auth.remove_prefix(kBearer.size());
+    while (!auth.empty() && auth.front() == ' ') auth.remove_prefix(1);
   }
   return auth;
 }

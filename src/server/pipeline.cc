@@ -338,7 +338,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
   // classifier time, and before anything leaves.
   const config::Budgets& budgets = rt->config->budgets;
   const std::string_view spend_key = budgets.enabled() ? guards::budget_key(client_auth) : std::string_view();
-  const double budget_usd = budgets.enabled() ? budgets.limit_for(spend_key) : -1.0;
+  const double budget_usd = budgets.limit_for(spend_key);  // -1 without a key: no budget
   const std::chrono::milliseconds budget_period(budgets.period_ms);
   if (budget_usd >= 0) {
     const auto now = std::chrono::system_clock::now();
