@@ -87,7 +87,8 @@ struct ModelChoice {
 
 //! Picks the model maximising expected_quality - lambda * price among models
 //! whose price is <= budget (budget < 0 or infinity = no budget). Ties go to the
-//! cheaper model. Sizes of quality and prices must match.
+//! cheaper model; a model with an infinite price is never chosen (model == -1
+//! when none is left). Sizes of quality and prices must match.
 ModelChoice choose_model(std::span<const float> expected_quality, std::span<const double> prices, double lambda,
                          double budget = std::numeric_limits<double>::infinity());
 

@@ -2,6 +2,8 @@
 #include <filesystem>
 #include <thread>
 
+#include <limits>
+
 #include <gtest/gtest.h>
 
 #include "decision/router/metrics.h"
@@ -107,6 +109,15 @@ TEST(RouterChoice, MaximisesQualityMinusLambdaCost) {
   EXPECT_EQ(choose_model(same, p2, 0.0).model, 1);
   // Size mismatch: no choice.
   EXPECT_EQ(choose_model(same, price, 0.0).model, -1);
+  // An infinite price (an unmapped model) is never chosen, even with lambda 0,
+  // where 0 * inf is NaN: this once made the first model win every time.
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<float> q4 = {-1e9f, 0.6f, 0.9f, 0.7f};
+  std::vector<double> p4 = {inf, 0.1, inf, 1.0};
+  EXPECT_EQ(choose_model(q4, p4, 0.0).model, 3);
+  EXPECT_EQ(choose_model(q4, p4, 1.0).model, 1);
+  std::vector<double> all_inf = {inf, inf, inf, inf};
+  EXPECT_EQ(choose_model(q4, all_inf, 0.0).model, -1);
 }
 
 TEST(RouterCalibration, StoredQuantilesGiveDefaultThresholds) {
