@@ -641,9 +641,13 @@ class Loader {
   }
 
   RouterAction load_router_action(const YAML::Node& n, const std::string& p, std::vector<std::string>& models) {
-    check_keys(n, p, {"name", "strong", "weak", "threshold", "strong_share", "models", "lambda", "budget"});
+    check_keys(n, p, {"name", "strong", "weak", "threshold", "strong_share", "models", "lambda", "budget",
+                      "max_cost_usd", "expected_output_tokens"});
     RouterAction a;
     a.line = line_of(n);
+    if (n["max_cost_usd"]) a.max_cost_usd = number(n["max_cost_usd"], p + ".max_cost_usd", 0, 1e6);
+    if (n["expected_output_tokens"])
+      a.expected_output_tokens = integer(n["expected_output_tokens"], p + ".expected_output_tokens", 0, 10000000);
     if (!n["name"]) fail_at(n, p, "missing required key \"name\" (a router from `routers`)");
     a.router = nonempty_str(n["name"], p + ".name");
     if (n["models"]) {

@@ -120,6 +120,12 @@ struct RouterAction {
   std::vector<std::pair<std::string, std::string>> model_map;
   double lambda = 0;                   //!< USD per million tokens of price weight
   double budget = -1;                  //!< max price (per million output tokens), -1 = none
+  //! Max estimated USD for one request (both modes), -1 = none; a client's
+  //! remaining per-key budget and x-semrouter-max-cost-usd tighten it.
+  double max_cost_usd = -1;
+  //! Output tokens assumed for the cost estimate when a request sets no
+  //! max_completion_tokens / max_tokens.
+  int64_t expected_output_tokens = 512;
   int line = 0;
   bool active() const { return !router.empty(); }
 };

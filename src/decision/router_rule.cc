@@ -8,6 +8,14 @@ namespace sr::decision {
 
 double blended_price(const config::Model& m) { return (m.price.input_per_mtok + 3.0 * m.price.output_per_mtok) / 4.0; }
 
+double estimated_cost(const config::Model& m, double input_tokens, double output_tokens) {
+  return (input_tokens * m.price.input_per_mtok + output_tokens * m.price.output_per_mtok) / 1e6;
+}
+
+double estimate_input_tokens(size_t text_bytes, size_t messages) {
+  return std::ceil(static_cast<double>(text_bytes) / 4.0) + 4.0 * static_cast<double>(messages);
+}
+
 ShareController::ShareController(double share, double initial_threshold)
     : share_(share), ring_(1024, 0.0f), threshold_(initial_threshold) {}
 
@@ -58,6 +66,8 @@ Result<std::unique_ptr<RouterRule>> RouterRule::create(const config::RouterActio
       if (rr->mapped_[i] && rr->prices_[i] < best) { best = rr->prices_[i]; rr->cheapest_ = static_cast<int>(i); }
     rr->lambda_ = a.lambda;
     rr->budget_ = a.budget;
+    rr->max_cost_usd_ = a.max_cost_usd;
+    rr->expected_output_tokens_ = a.expected_output_tokens;
     return rr;
   }
   if (rr->router_->strong_index() < 0)
@@ -66,14 +76,24 @@ Result<std::unique_ptr<RouterRule>> RouterRule::create(const config::RouterActio
   rr->strong_ = cfg.find_model(a.strong);
   rr->weak_ = cfg.find_model(a.weak);
   rr->threshold_ = a.threshold;
+  rr->max_cost_usd_ = a.max_cost_usd;
+  rr->expected_output_tokens_ = a.expected_output_tokens;
   // Start from the quantile of the router's own training scores, then follow live traffic.
   if (a.strong_share >= 0)
     rr->share_ = std::make_unique<ShareController>(a.strong_share, rr->router_->default_threshold(a.strong_share));
   return rr;
 }
 
-RouterPick RouterRule::pick(std::string_view prompt, double request_budget) const {
+RouterPick RouterRule::pick(std::string_view prompt, double request_budget, const RequestCost& cost) const {
   RouterPick p;
+  // The cost cap: the tighter of the rule's and the caller's.
+  double cap = max_cost_usd_;
+  if (cost.max_usd >= 0) cap = cap < 0 ? cost.max_usd : std::min(cap, cost.max_usd);
+  p.max_usd = cap;
+  const double out_tokens = static_cast<double>(cost.max_output_tokens >= 0 ? cost.max_output_tokens : expected_output_tokens_) *
+                            static_cast<double>(std::max<uint32_t>(cost.choices, 1));
+  auto usd = [&](const config::Model& m) { return estimated_cost(m, cost.input_tokens, out_tokens); };
+
   if (!mapped_.empty()) {
     std::vector<float> q = router_->expected_quality(prompt);
     // Unmapped models are out of the running.
@@ -82,6 +102,27 @@ RouterPick RouterRule::pick(std::string_view prompt, double request_budget) cons
     double budget = budget_ < 0 ? std::numeric_limits<double>::infinity() : budget_;
     if (request_budget >= 0) budget = std::min(budget, request_budget);
     router::ModelChoice c = router::choose_model(q, prices_, lambda_, budget);
+    if (cap >= 0) {
+      // Over the cost cap: out of the running (an infinite price, like an
+      // unmapped model), unless nothing fits, when the cheapest estimate goes
+      // (refusing a request is the budget guard's call, not the router's).
+      std::vector<double> pc = prices_;
+      int cheapest = -1;
+      double cheapest_usd = std::numeric_limits<double>::infinity();
+      for (size_t i = 0; i < pc.size(); ++i) {
+        if (!mapped_[i]) continue;
+        const double e = usd(*mapped_[i]);
+        if (e < cheapest_usd) { cheapest_usd = e; cheapest = static_cast<int>(i); }
+        if (e > cap) pc[i] = std::numeric_limits<double>::infinity();
+      }
+      router::ModelChoice cc = router::choose_model(q, pc, lambda_, budget);
+      if (cc.model < 0) {
+        cc.model = cheapest;
+        cc.expected_quality = cheapest >= 0 ? q[static_cast<size_t>(cheapest)] : -1;
+      }
+      p.budget_limited = cc.model != c.model;
+      c = cc;
+    }
     // Nothing fits the budget: the cheapest mapped model (below).
     if (c.model < 0 || !mapped_[static_cast<size_t>(c.model)]) c.model = cheapest_;
     p.model = mapped_[static_cast<size_t>(c.model)];
@@ -89,6 +130,7 @@ RouterPick RouterRule::pick(std::string_view prompt, double request_budget) cons
     double top = -1;
     for (size_t i = 0; i < mapped_.size(); ++i)
       if (mapped_[i] && prices_[i] > top) { top = prices_[i]; p.most_expensive = mapped_[i]; }
+    if (cap >= 0) p.estimated_usd = usd(*p.model);
     return p;
   }
   p.score = router_->score(prompt);
@@ -96,6 +138,16 @@ RouterPick RouterRule::pick(std::string_view prompt, double request_budget) cons
   p.model = router::route_strong(p.score, p.threshold) ? strong_ : weak_;
   p.most_expensive = strong_;
   if (share_) share_->observe(p.score);
+  if (cap >= 0) {
+    // Strong that does not fit goes weak; if neither fits, the cheaper one.
+    const config::Model* other = p.model == strong_ ? weak_ : strong_;
+    const double mine = usd(*p.model), theirs = usd(*other);
+    if (mine > cap && theirs < mine) {
+      p.model = other;
+      p.budget_limited = true;
+    }
+    p.estimated_usd = usd(*p.model);
+  }
   return p;
 }
 

@@ -33,12 +33,25 @@ class ShareController {
   int since_ = 0;
 };
 
+//! What a request may cost, for budget-aware routing. The pipeline fills it
+//! from the request; the rule adds its own cap and output-token assumption.
+struct RequestCost {
+  double input_tokens = 0;         //!< estimated prompt tokens
+  int64_t max_output_tokens = -1;  //!< the request's max_completion_tokens / max_tokens, -1 = unset
+  uint32_t choices = 1;            //!< n
+  double max_usd = -1;             //!< caller's cap (header, remaining per-key budget), -1 = none
+};
+
 struct RouterPick {
   const config::Model* model = nullptr;
   float score = -1;            //!< strong/weak score (-1 in N-model mode)
   double threshold = -1;
   double expected_quality = -1;
   const config::Model* most_expensive = nullptr;  //!< the "always strong" baseline for savings
+  double max_usd = -1;         //!< the cost cap that applied, -1 = none
+  double estimated_usd = -1;   //!< estimated cost of this request on `model` (when capped)
+  //! The cap changed the choice: the router preferred a model it did not fit.
+  bool budget_limited = false;
 };
 
 class RouterRule {
@@ -48,8 +61,12 @@ class RouterRule {
                                                     const config::Config& cfg);
   //! Scores the prompt and picks a model. Thread-safe. `budget` >= 0 caps the
   //! blended price (USD per million tokens) for this request in N-model mode,
-  //! tightening the rule's own budget (a request can never loosen it).
-  RouterPick pick(std::string_view prompt, double budget = -1) const;
+  //! tightening the rule's own budget (a request can never loosen it). `cost`
+  //! caps the estimated USD of this request (both modes): a model whose
+  //! estimate exceeds the tighter of the rule's max_cost_usd and cost.max_usd
+  //! is passed over; if none fits, the cheapest estimate is chosen (whether
+  //! to refuse a request is the budget guard's call, not the router's).
+  RouterPick pick(std::string_view prompt, double budget = -1, const RequestCost& cost = {}) const;
   const router::Router& router() const { return *router_; }
 
  private:
@@ -63,9 +80,16 @@ class RouterRule {
   std::vector<double> prices_;
   int cheapest_ = -1;  //!< mapped model with the lowest price
   double lambda_ = 0, budget_ = -1;
+  double max_cost_usd_ = -1;
+  int64_t expected_output_tokens_ = 512;
 };
 
 //! Blended price per million tokens used for routing and savings (1:3 input:output).
 double blended_price(const config::Model& m);
+//! Estimated USD of a request on `m`: tokens times the model's two prices.
+double estimated_cost(const config::Model& m, double input_tokens, double output_tokens);
+//! Prompt tokens of a request, estimated as OpenAI's tokenizers average on
+//! English: about 4 bytes a token, plus a few tokens of framing per message.
+double estimate_input_tokens(size_t text_bytes, size_t messages);
 
 }  // namespace sr::decision

@@ -13,6 +13,8 @@ void ChatRequest::clear() {
   model.clear();
   model_token_begin = model_token_end = 0;
   stream = include_usage = has_tools = has_images = false;
+  max_output_tokens = -1;
+  choices = 1;
   messages.clear();
   last_user = -1;
   arena.clear();
@@ -152,6 +154,7 @@ Result<void> RequestParser::parse(std::string& body, ChatRequest& out) {
   if (doc.get_object().get(root)) return schema_error("request body must be a JSON object");
   int model_keys = 0;
   bool have_messages = false;
+  bool max_completion_seen = false;
   for (dom::key_value_pair kv : root) {
     std::string_view key = kv.key;
     dom::element v = kv.value;
@@ -174,6 +177,17 @@ Result<void> RequestParser::parse(std::string& body, ChatRequest& out) {
         if (iu.get_bool().get(b)) return schema_error("\"stream_options.include_usage\" must be true or false");
         out.include_usage = b;
       }
+    } else if (key == "max_completion_tokens" || key == "max_tokens") {
+      // Read for cost estimates only; validating them is the upstream's job
+      // (a proxy stricter than its upstreams would break working clients).
+      // The newer max_completion_tokens wins whatever the key order.
+      int64_t t;
+      if (v.get_int64().get(t) || t < 0) continue;
+      if (key == "max_completion_tokens" || !max_completion_seen) out.max_output_tokens = t;
+      if (key == "max_completion_tokens") max_completion_seen = true;
+    } else if (key == "n") {
+      int64_t c;
+      if (!v.get_int64().get(c) && c >= 1 && c <= 128) out.choices = static_cast<uint32_t>(c);
     } else if (key == "tools" || key == "functions") {
       if (v.is_null()) continue;
       dom::array a;

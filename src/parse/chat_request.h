@@ -31,6 +31,8 @@ struct ChatRequest {
   bool include_usage = false;      //!< stream_options.include_usage
   bool has_tools = false;          //!< non-empty tools or functions
   bool has_images = false;
+  int64_t max_output_tokens = -1;  //!< max_completion_tokens, else max_tokens; -1 if neither
+  uint32_t choices = 1;            //!< n: every choice is billed
   std::vector<Message> messages;
   int last_user = -1;              //!< index into messages, -1 if no user message
   std::string arena;               //!< message texts, back to back

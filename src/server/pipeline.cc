@@ -1,6 +1,7 @@
 #include "server/pipeline.h"
 
 #include <cinttypes>
+#include <cmath>
 #include <optional>
 #include <cstdio>
 #include <ctime>
@@ -304,6 +305,19 @@ net::awaitable<bool> write_error(ClientConn& conn, ErrorCode code, std::string_v
   co_return co_await write_simple(conn, error_http_status(code), "application/json", body, keep_alive, extra);
 }
 
+// A header holding a finite number >= 0 (nothing else: no empty value, no
+// trailing text, no NaN).
+namespace {
+bool parse_non_negative(std::string_view text, double& out) {
+  std::string v(text);
+  char* end = nullptr;
+  const double d = std::strtod(v.c_str(), &end);
+  if (v.empty() || end != v.c_str() + v.size() || !(d >= 0) || !std::isfinite(d)) return false;
+  out = d;
+  return true;
+}
+}  // namespace
+
 net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clock::time_point t_start) {
   Server& srv = w.server;
   // conn.head views the connection's input buffer: read it only before the first
@@ -340,9 +354,11 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
   const std::string_view spend_key = budgets.enabled() ? guards::budget_key(client_auth) : std::string_view();
   const double budget_usd = budgets.limit_for(spend_key);  // -1 without a key: no budget
   const std::chrono::milliseconds budget_period(budgets.period_ms);
+  double budget_left = -1;  // USD this key may still spend in the window, -1 = no budget
   if (budget_usd >= 0) {
     const auto now = std::chrono::system_clock::now();
     const double spent = srv.ledger().spent(spend_key, budget_period, now);
+    budget_left = budget_usd - spent;
     if (spent >= budget_usd) {
       srv.registry().counter(metrics::Family::guard_actions_total, {"budget", "block"}).inc();
       char msg[160];
@@ -376,17 +392,33 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
       std::string_view prompt = chat.last_user_text().empty() ? chat.all_text() : chat.last_user_text();
       // Per-request price cap (USD per million tokens), e.g. set by an API gateway per key.
       double budget = -1;
-      if (req.has("x-semrouter-budget")) {
-        std::string v(req.get("x-semrouter-budget"));
-        char* end = nullptr;
-        double b = std::strtod(v.c_str(), &end);
-        if (end && *end == '\0' && b >= 0) budget = b;
-        else co_return co_await fail_request(ErrorCode::kBadRequestSchema, "x-semrouter-budget must be a non-negative number");
+      if (req.has("x-semrouter-budget") && !parse_non_negative(req.get("x-semrouter-budget"), budget))
+        co_return co_await fail_request(ErrorCode::kBadRequestSchema, "x-semrouter-budget must be a non-negative number");
+      // Per-request cost cap (USD): the client's header, tightened by what the
+      // key has left, so a key near its limit is routed to models it can afford.
+      decision::RequestCost cost;
+      cost.input_tokens = decision::estimate_input_tokens(chat.all_text().size(), chat.messages.size());
+      cost.max_output_tokens = chat.max_output_tokens;
+      cost.choices = chat.choices;
+      cost.max_usd = budget_left;
+      if (double b; req.has("x-semrouter-max-cost-usd")) {
+        if (!parse_non_negative(req.get("x-semrouter-max-cost-usd"), b))
+          co_return co_await fail_request(ErrorCode::kBadRequestSchema, "x-semrouter-max-cost-usd must be a non-negative number");
+        cost.max_usd = cost.max_usd < 0 ? b : std::min(cost.max_usd, b);
       }
-      decision::RouterPick pick = rr->pick(prompt, budget);
+      decision::RouterPick pick = rr->pick(prompt, budget, cost);
       d.candidates = rt->rules.with_fallbacks(pick.model);
       router_baseline = pick.most_expensive;
       srv.registry().counter(metrics::Family::router_decisions_total, {d.rule, pick.model->name}).inc();
+      if (pick.max_usd >= 0) {
+        char est[32];
+        std::snprintf(est, sizeof est, "%.6g", pick.estimated_usd);
+        router_headers.emplace_back("x-semrouter-estimated-cost-usd", est);
+      }
+      if (pick.budget_limited) {
+        router_headers.emplace_back("x-semrouter-budget-limited", "1");
+        srv.registry().counter(metrics::Family::router_budget_limited_total, {d.rule}).inc();
+      }
       if (pick.score >= 0) {
         router_headers.emplace_back("x-semrouter-score", std::to_string(pick.score).substr(0, 6));
         router_headers.emplace_back("x-semrouter-threshold", std::to_string(pick.threshold).substr(0, 6));

@@ -174,6 +174,59 @@ TEST_F(SignalsGateway, NModelRouterWithPerRequestBudget) {
   EXPECT_EQ(post_chat(port_, chat("x"), {{"x-semrouter-budget", "cheap"}}).status, 400);
 }
 
+// A key near its limit is routed to what it can still afford rather than
+// refused at the limit; a request's own cap (x-semrouter-max-cost-usd) works
+// the same way without a key.
+TEST_F(SignalsGateway, RouterRespectsCostCapsAndWhatAKeyHasLeft) {
+  start(yaml("routers:\n  - name: cq\nbudgets:\n  keys:\n    - { key: sk-low, usd: 0.01 }\n",
+             "    - name: cost\n      router: { name: cq, strong: large, weak: small, threshold: 0.0 }\n"));
+  const std::string long_answer = R"(,"max_tokens":1000)";  // on large: over 0.03 USD
+  const std::string short_answer = R"(,"max_completion_tokens":100)";  // on large: about 0.003 USD
+  const std::map<std::string, std::string> low_key = {{"authorization", "Bearer sk-low"}};
+  auto a = post_chat(port_, chat("prove it", "auto", false, long_answer));
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.header("x-semrouter-model"), "large");
+  EXPECT_TRUE(a.header("x-semrouter-estimated-cost-usd").empty()) << "no cap, no estimate";
+  auto b = post_chat(port_, chat("prove it", "auto", false, long_answer), low_key);
+  ASSERT_EQ(b.status, 200) << b.body;
+  EXPECT_EQ(b.header("x-semrouter-model"), "small");
+  EXPECT_EQ(b.header("x-semrouter-budget-limited"), "1");
+  EXPECT_EQ(b.header("x-semrouter-estimated-cost-usd"), "0");  // small has no price
+  auto c = post_chat(port_, chat("prove it", "auto", false, short_answer), low_key);
+  ASSERT_EQ(c.status, 200) << c.body;
+  EXPECT_EQ(c.header("x-semrouter-model"), "large");
+  EXPECT_TRUE(c.header("x-semrouter-budget-limited").empty());
+  const double est = std::stod(c.header("x-semrouter-estimated-cost-usd"));
+  EXPECT_GT(est, 0.003);
+  EXPECT_LT(est, 0.0032);
+  // No key: the request's own cap.
+  auto d = post_chat(port_, chat("prove it", "auto", false, long_answer), {{"x-semrouter-max-cost-usd", "0.001"}});
+  EXPECT_EQ(d.header("x-semrouter-model"), "small");
+  EXPECT_EQ(d.header("x-semrouter-budget-limited"), "1");
+  for (const char* bad : {"-1", "nan", "1e999", "0.1usd", "cheap"})
+    EXPECT_EQ(post_chat(port_, chat("x"), {{"x-semrouter-max-cost-usd", bad}}).status, 400) << bad;
+  EXPECT_TRUE(metric_appears("semrouter_router_budget_limited_total{rule=\"cost\"} 2"));
+}
+
+TEST_F(SignalsGateway, NModelRouterWithRuleCostCap) {
+  start(yaml("routers:\n  - name: multi\n    model: " + std::string(SEMROUTER_SOURCE_DIR) + "/models/router-multi\n",
+             "    - name: many\n      router: { name: multi, models: { qwen2.5-7b-instruct: small, "
+             "llama-3.1-nemotron-51b-instruct: large }, lambda: 0, max_cost_usd: 0.005, expected_output_tokens: 400 }\n"));
+  const std::string prompt = "Prove that sqrt(2) is irrational.";
+  // 400 assumed output tokens on large: 0.012 USD, over the cap.
+  auto a = post_chat(port_, chat(prompt));
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.header("x-semrouter-model"), "small");
+  EXPECT_EQ(a.header("x-semrouter-budget-limited"), "1") << "the router prefers large for this prompt";
+  // The request's own limit of 50 tokens makes large affordable (0.0016 USD).
+  auto b = post_chat(port_, chat(prompt, "auto", false, R"(,"max_tokens":50)"));
+  EXPECT_EQ(b.header("x-semrouter-model"), "large") << b.header("x-semrouter-estimated-cost-usd") << " " << b.header("x-semrouter-expected-quality");
+  EXPECT_TRUE(b.header("x-semrouter-budget-limited").empty());
+  // n = 4 bills four answers: 0.0064 USD, over again.
+  auto c = post_chat(port_, chat(prompt, "auto", false, R"(,"max_tokens":50,"n":4)"));
+  EXPECT_EQ(c.header("x-semrouter-model"), "small");
+}
+
 TEST_F(SignalsGateway, UnknownRouterModelIsAConfigError) {
   auto cfg = config::load_config_string(
       expand(yaml("routers:\n  - name: cq\n", "    - name: r\n      router: { name: cq, models: { nope: small, also-nope: large } }\n")),

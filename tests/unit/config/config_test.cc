@@ -93,6 +93,24 @@ TEST(Config, BadBudgetsAreRejected) {
   }
 }
 
+TEST(Config, RouterRuleCostCap) {
+  const std::string top = "version: 1\nrouters:\n  - name: cq\nmodels:\n  - name: s\n    url: http://a/v1\n"
+                          "  - name: l\n    url: http://b/v1\nrouting:\n  rules:\n    - name: r\n      router: ";
+  auto c = load(top + "{ name: cq, strong: l, weak: s, threshold: 0.5, max_cost_usd: 0.02, expected_output_tokens: 300 }\n");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_DOUBLE_EQ(c->routing.rules[0].router.max_cost_usd, 0.02);
+  EXPECT_EQ(c->routing.rules[0].router.expected_output_tokens, 300);
+  auto d = load(top + "{ name: cq, strong: l, weak: s, threshold: 0.5 }\n");
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_LT(d->routing.rules[0].router.max_cost_usd, 0) << "no cap unless asked";
+  EXPECT_EQ(d->routing.rules[0].router.expected_output_tokens, 512);
+  for (const char* bad : {"max_cost_usd: -1", "max_cost_usd: lots", "expected_output_tokens: -5", "expected_output_tokens: 1.5",
+                          "max_cost: 1"}) {
+    auto e = load(top + "{ name: cq, strong: l, weak: s, threshold: 0.5, " + bad + " }\n");
+    EXPECT_FALSE(e) << bad;
+  }
+}
+
 TEST(Config, UnknownKeyIsRejectedWithLineAndSuggestion) {
   auto c = load("version: 1\nmodels:\n  - name: a\n    url: http://x/v1\n    fallback: [b]\n");
   ASSERT_FALSE(c);

@@ -40,6 +40,41 @@ TEST(ChatRequest, ContentPartsImagesAndTools) {
   EXPECT_EQ(p.req.last_user_text(), "look\nhere");
 }
 
+// Output limits feed cost estimates only: odd values are left to the upstream
+// to judge (the request is forwarded as is), never refused here.
+TEST(ChatRequest, OutputLimitsAndChoices) {
+  const std::string msgs = R"("model":"m","messages":[{"role":"user","content":"hi"}])";
+  auto none = parse("{" + msgs + "}");
+  ASSERT_TRUE(none.r);
+  EXPECT_EQ(none.req.max_output_tokens, -1);
+  EXPECT_EQ(none.req.choices, 1u);
+  auto old = parse("{" + msgs + R"(,"max_tokens":300,"n":3})");
+  ASSERT_TRUE(old.r);
+  EXPECT_EQ(old.req.max_output_tokens, 300);
+  EXPECT_EQ(old.req.choices, 3u);
+  // max_completion_tokens wins over max_tokens in either key order.
+  auto both1 = parse("{" + msgs + R"(,"max_completion_tokens":50,"max_tokens":300})");
+  auto both2 = parse("{" + msgs + R"(,"max_tokens":300,"max_completion_tokens":50})");
+  ASSERT_TRUE(both1.r && both2.r);
+  EXPECT_EQ(both1.req.max_output_tokens, 50);
+  EXPECT_EQ(both2.req.max_output_tokens, 50);
+  for (const char* odd : {R"(,"max_tokens":-1,"n":0)", R"(,"max_tokens":1.5,"n":"2")", R"(,"max_tokens":null,"n":null)",
+                          R"(,"max_tokens":"100","n":1000)"}) {
+    auto p = parse("{" + msgs + odd + "}");
+    ASSERT_TRUE(p.r) << odd << ": " << p.r.error().message;
+    EXPECT_EQ(p.req.max_output_tokens, -1) << odd;
+    EXPECT_EQ(p.req.choices, 1u) << odd;
+  }
+  // A reused parser forgets the previous request's limits.
+  RequestParser parser;
+  ChatRequest req;
+  std::string b1 = "{" + msgs + R"(,"max_tokens":7,"n":2})", b2 = "{" + msgs + "}";
+  ASSERT_TRUE(parser.parse(b1, req));
+  ASSERT_TRUE(parser.parse(b2, req));
+  EXPECT_EQ(req.max_output_tokens, -1);
+  EXPECT_EQ(req.choices, 1u);
+}
+
 TEST(ChatRequest, LastUserIsTheLastOne) {
   auto p = parse(R"({"model":"m","messages":[{"role":"user","content":"first"},{"role":"assistant","content":null},{"role":"user","content":"second"},{"role":"tool","content":"t"}]})");
   ASSERT_TRUE(p.r) << p.r.error().message;
