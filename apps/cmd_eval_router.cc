@@ -68,7 +68,7 @@ int eval_multi(const router::Router& r, const router::OutcomeSet& data, const st
     if (!f) throw std::runtime_error("cannot open " + prices_path);
     auto j = nlohmann::json::parse(f);
     for (auto& [k, v] : j.items())
-      price_of[k] = 0.5 * (v.at("input_price").get<double>() + v.at("output_price").get<double>());
+      price_of[k] = router::blended_price(v.at("input_price").get<double>(), v.at("output_price").get<double>());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "semrouter eval-router: prices: %s\n", e.what());
     return 1;

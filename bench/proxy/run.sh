@@ -6,6 +6,7 @@
 #
 # Usage: bash bench/proxy/run.sh [build dir]          (default: build)
 # Knobs (env): DURATION=8s CONNS="16 64" REPS=3 WRK_THREADS=2 PROXY_WORKERS=1
+#              SR_CONFIG=bench/proxy/semrouter.yaml (semrouter-full.yaml: signals, guard, router)
 #              MOCK_THREADS=1 TARGETS="direct nginx semrouter" WARMUP=2s
 #              OVERHEAD_DURATION=5s (0 = skip the overhead-header run)
 # Exit: 0 done, 77 a required tool is missing, 1 a process failed to start.
@@ -121,7 +122,7 @@ fi
 if has_target semrouter; then
   SR_PORT=$(free_port)
   SEMROUTER_LISTEN=127.0.0.1:$SR_PORT SEMROUTER_WORKERS=$PROXY_WORKERS BACKEND_URL=${URL[direct]}/v1 \
-    "$BUILD/semrouter" serve --config "$HERE/semrouter.yaml" >"$TMP/semrouter.log" 2>&1 &
+    "$BUILD/semrouter" serve --config "${SR_CONFIG:-$HERE/semrouter.yaml}" >"$TMP/semrouter.log" 2>&1 &
   SR_PID=$!
   PIDS+=($SR_PID)
   URL[semrouter]=http://127.0.0.1:$SR_PORT

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
+#include <span>
 
 namespace sr::decision {
 
-double blended_price(const config::Model& m) { return (m.price.input_per_mtok + 3.0 * m.price.output_per_mtok) / 4.0; }
+double blended_price(const config::Model& m) { return router::blended_price(m.price.input_per_mtok, m.price.output_per_mtok); }
 
 double estimated_cost(const config::Model& m, double input_tokens, double output_tokens) {
   return (input_tokens * m.price.input_per_mtok + output_tokens * m.price.output_per_mtok) / 1e6;
@@ -64,6 +66,13 @@ Result<std::unique_ptr<RouterRule>> RouterRule::create(const config::RouterActio
     double best = std::numeric_limits<double>::infinity();
     for (size_t i = 0; i < names.size(); ++i)
       if (rr->mapped_[i] && rr->prices_[i] < best) { best = rr->prices_[i]; rr->cheapest_ = static_cast<int>(i); }
+    if (a.budget >= 0 && rr->cheapest_ >= 0 && !(rr->prices_[static_cast<size_t>(rr->cheapest_)] <= a.budget)) {
+      char msg[160];
+      std::snprintf(msg, sizeof msg, ": budget %.6g admits none of the rule's models (cheapest: %s at %.6g USD per Mtok)",
+                    a.budget, rr->mapped_[static_cast<size_t>(rr->cheapest_)]->name.c_str(),
+                    rr->prices_[static_cast<size_t>(rr->cheapest_)]);
+      return fail(ErrorCode::kConfigInvalid, cfg.source + ":" + std::to_string(a.line) + msg);
+    }
     rr->lambda_ = a.lambda;
     rr->budget_ = a.budget;
     rr->max_cost_usd_ = a.max_cost_usd;
@@ -95,38 +104,34 @@ RouterPick RouterRule::pick(std::string_view prompt, double request_budget, cons
   auto usd = [&](const config::Model& m) { return estimated_cost(m, cost.input_tokens, out_tokens); };
 
   if (!mapped_.empty()) {
-    std::vector<float> q = router_->expected_quality(prompt);
-    // Unmapped models are out of the running.
-    for (size_t i = 0; i < q.size() && i < mapped_.size(); ++i)
-      if (!mapped_[i]) q[i] = -1e9f;
+    const std::vector<float> q = router_->expected_quality(prompt);
+    // prices_ is infinite for unmapped models, so none is ever chosen.
+    const int preferred = router::choose_model(q, prices_, lambda_).model;
     double budget = budget_ < 0 ? std::numeric_limits<double>::infinity() : budget_;
     if (request_budget >= 0) budget = std::min(budget, request_budget);
-    router::ModelChoice c = router::choose_model(q, prices_, lambda_, budget);
+    std::vector<double> capped;
+    std::span<const double> prices = prices_;
+    int fallback = cheapest_;  // when nothing fits: the cheapest mapped model
     if (cap >= 0) {
-      // Over the cost cap: out of the running (an infinite price, like an
-      // unmapped model), unless nothing fits, when the cheapest estimate goes
-      // (refusing a request is the budget guard's call, not the router's).
-      std::vector<double> pc = prices_;
-      int cheapest = -1;
+      // Over the cost cap: unchoosable, like an unmapped model; the fallback
+      // becomes the cheapest estimate for this request.
+      capped = prices_;
       double cheapest_usd = std::numeric_limits<double>::infinity();
-      for (size_t i = 0; i < pc.size(); ++i) {
+      for (size_t i = 0; i < capped.size(); ++i) {
         if (!mapped_[i]) continue;
         const double e = usd(*mapped_[i]);
-        if (e < cheapest_usd) { cheapest_usd = e; cheapest = static_cast<int>(i); }
-        if (e > cap) pc[i] = std::numeric_limits<double>::infinity();
+        if (e < cheapest_usd) { cheapest_usd = e; fallback = static_cast<int>(i); }
+        if (e > cap) capped[i] = std::numeric_limits<double>::infinity();
       }
-      router::ModelChoice cc = router::choose_model(q, pc, lambda_, budget);
-      if (cc.model < 0) {
-        cc.model = cheapest;
-        cc.expected_quality = cheapest >= 0 ? q[static_cast<size_t>(cheapest)] : -1;
-      }
-      p.budget_limited = cc.model != c.model;
-      c = cc;
+      prices = capped;
     }
-    // Nothing fits the budget: the cheapest mapped model (below).
-    if (c.model < 0 || !mapped_[static_cast<size_t>(c.model)]) c.model = cheapest_;
-    p.model = mapped_[static_cast<size_t>(c.model)];
-    p.expected_quality = c.expected_quality;
+    int chosen = router::choose_model(q, prices, lambda_, budget).model;
+    // Nothing fits: still answer, with the cheapest (refusing is the budget
+    // guard's call; the rule's own budget admits a model, checked at load).
+    if (chosen < 0) chosen = fallback;
+    p.model = mapped_[static_cast<size_t>(chosen)];
+    p.expected_quality = q[static_cast<size_t>(chosen)];
+    p.budget_limited = chosen != preferred;
     double top = -1;
     for (size_t i = 0; i < mapped_.size(); ++i)
       if (mapped_[i] && prices_[i] > top) { top = prices_[i]; p.most_expensive = mapped_[i]; }

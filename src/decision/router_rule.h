@@ -84,7 +84,7 @@ class RouterRule {
   int64_t expected_output_tokens_ = 512;
 };
 
-//! Blended price per million tokens used for routing and savings (1:3 input:output).
+//! Blended price per million tokens used for routing (router::blended_price).
 double blended_price(const config::Model& m);
 //! Estimated USD of a request on `m`: tokens times the model's two prices.
 double estimated_cost(const config::Model& m, double input_tokens, double output_tokens);

@@ -89,6 +89,20 @@ class Gateway : public ::testing::Test {
     return false;
   }
 
+  //! The value of the metric line starting with `series` (NaN if absent).
+  double metric_value(const std::string& series) {
+    const std::string text = registry_.render();
+    size_t at = 0;
+    while ((at = text.find(series, at)) != std::string::npos) {
+      if (at == 0 || text[at - 1] == '\n') {
+        const size_t sp = at + series.size();
+        if (sp < text.size() && text[sp] == ' ') return std::stod(text.substr(sp + 1, text.find('\n', sp) - sp - 1));
+      }
+      at += series.size();
+    }
+    return std::nan("");
+  }
+
   static std::string chat(const std::string& text, const std::string& model = "auto", bool stream = false,
                           const std::string& extra = "") {
     return R"({"model":")" + model + R"(","messages":[{"role":"user","content":")" + text + R"("}])" +

@@ -85,6 +85,14 @@ struct ModelChoice {
   double utility = 0;      // expected_quality - lambda * price
 };
 
+//! The one price a router weighs against quality (USD per million tokens):
+//! the mean of the input and output prices. eval-router's lambda sweeps and
+//! the gateway's router rules both use it, so a lambda tuned offline means the
+//! same thing in production.
+inline double blended_price(double input_per_mtok, double output_per_mtok) {
+  return 0.5 * (input_per_mtok + output_per_mtok);
+}
+
 //! Picks the model maximising expected_quality - lambda * price among models
 //! whose price is <= budget (budget < 0 or infinity = no budget). Ties go to the
 //! cheaper model; a model with an infinite price is never chosen (model == -1

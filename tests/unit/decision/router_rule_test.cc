@@ -82,6 +82,50 @@ TEST(RouterRuleCost, NModelSkipsModelsOverTheCapForTheNextBest) {
   EXPECT_FALSE(roomy.budget_limited);
 }
 
+TEST(RouterRulePrice, PriceBudgetsAndWhatIsReported) {
+  config::Config cfg = models_config();
+  auto router = std::make_shared<FixedRouter>(std::vector<std::string>{"A", "B", "C"}, std::vector<float>{0.5f, 0.7f, 0.9f}, -1, -1);
+  // Blended prices (mean of input and output): cheap 0.15, mid 1.5, top 20.
+  EXPECT_DOUBLE_EQ(blended_price(*cfg.find_model("top")), 20.0);
+  config::RouterAction a = n_model_action();
+  a.budget = 2;
+  auto rr = RouterRule::create(a, router, cfg);
+  ASSERT_TRUE(rr) << rr.error().message;
+  RouterPick p = (*rr)->pick("p");
+  EXPECT_EQ(p.model->name, "mid");
+  EXPECT_TRUE(p.budget_limited);
+  EXPECT_FLOAT_EQ(static_cast<float>(p.expected_quality), 0.7f);
+  EXPECT_EQ(p.most_expensive->name, "top");
+  // A request's cap below every model: the cheapest still answers, and the
+  // reported quality is that model's, not an empty choice's.
+  p = (*rr)->pick("p", 0);
+  EXPECT_EQ(p.model->name, "cheap");
+  EXPECT_FLOAT_EQ(static_cast<float>(p.expected_quality), 0.5f);
+  EXPECT_TRUE(p.budget_limited);
+  // A looser request cap cannot loosen the rule's.
+  EXPECT_EQ((*rr)->pick("p", 100).model->name, "mid");
+  // A rule budget no model fits is a config error, not a silent fallback.
+  a.budget = 0.1;
+  auto bad = RouterRule::create(a, router, cfg);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("admits none of the rule's models (cheapest: cheap at 0.15"), std::string::npos)
+      << bad.error().message;
+}
+
+TEST(RouterRulePrice, LambdaTradesQualityForPrice) {
+  config::Config cfg = models_config();
+  auto router = std::make_shared<FixedRouter>(std::vector<std::string>{"A", "B", "C"}, std::vector<float>{0.5f, 0.7f, 0.9f}, -1, -1);
+  config::RouterAction a = n_model_action();
+  a.lambda = 0.005;  // utilities 0.49925, 0.6925, 0.8
+  EXPECT_EQ((*RouterRule::create(a, router, cfg))->pick("p").model->name, "top");
+  a.lambda = 0.05;  // 0.4925, 0.625, -0.1
+  EXPECT_EQ((*RouterRule::create(a, router, cfg))->pick("p").model->name, "mid");
+  a.lambda = 1;  // 0.35, -0.8, -19.1
+  RouterPick p = (*RouterRule::create(a, router, cfg))->pick("p");
+  EXPECT_EQ(p.model->name, "cheap");
+  EXPECT_FALSE(p.budget_limited) << "lambda is a preference, not a cap";
+}
+
 TEST(RouterRuleCost, RuleCapAndCallerCapTheTighterWins) {
   config::Config cfg = models_config();
   auto router = std::make_shared<FixedRouter>(std::vector<std::string>{"A", "B", "C"}, std::vector<float>{0.5f, 0.7f, 0.9f}, -1, -1);
