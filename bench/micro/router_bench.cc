@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/paths.h"
 #include "decision/router/router.h"
 #include "decision/router/routers.h"
 
@@ -47,30 +48,37 @@ EmbedderPtr builtin_embedder() {
   return emb;
 }
 
-OutcomeSet synthetic(size_t n, int groups) {
+// `models` == 2: a strong/weak pair; more: N-model data (0/1 scores, as in
+// the LLMRouter data behind models/router-multi).
+OutcomeSet synthetic(size_t n, int groups, size_t models = 2) {
   const auto& words = builtin_embedder()->words();
   std::mt19937_64 rng(1);
   OutcomeSet s;
-  s.models = {"weak", "strong"};
-  s.weak = 0;
-  s.strong = 1;
+  if (models == 2) {
+    s.models = {"weak", "strong"};
+    s.weak = 0;
+    s.strong = 1;
+  } else {
+    for (size_t j = 0; j < models; ++j) s.models.push_back("m" + std::to_string(j));
+  }
   for (size_t i = 0; i < n; ++i) {
     std::string text;
     size_t len = 10 + rng() % 60;
     for (size_t k = 0; k < len; ++k) text += words[rng() % std::min<size_t>(words.size(), 8000)] + " ";
-    s.rows.push_back({text, "g" + std::to_string(rng() % static_cast<uint64_t>(groups)),
-                      {static_cast<float>(rng() % 2), static_cast<float>(rng() % 2)}});
+    std::vector<float> q(models);
+    for (auto& x : q) x = static_cast<float>(rng() % 2);
+    s.rows.push_back({text, "g" + std::to_string(rng() % static_cast<uint64_t>(groups)), std::move(q)});
   }
   return s;
 }
 
-RouterPtr build(const std::string& kind) {
+RouterPtr build(const std::string& kind, size_t models = 2) {
   TrainOptions o;
   o.prior_epochs = 1;
   o.linear_epochs = 1;
   o.mf_epochs = 1;
   o.folds = 2;
-  auto r = train_router(kind, synthetic(10000, 58), builtin_embedder(), o);
+  auto r = train_router(kind, synthetic(10000, 58, models), builtin_embedder(), o);
   if (!r) {
     std::fprintf(stderr, "router_bench: %s\n", r.error().message.c_str());
     std::exit(1);
@@ -92,6 +100,32 @@ void BM_Score(benchmark::State& state, const std::string& kind) {
   static std::map<std::string, RouterPtr> cache;
   if (!cache.count(kind)) cache[kind] = build(kind);
   run(state, *cache[kind]);
+}
+
+// N-model routing: expected quality of each of 9 models (what a router rule
+// with `models:` calls), SW ranking being the costly one: 36 pairs per battle.
+void BM_Quality9(benchmark::State& state, const std::string& kind) {
+  static std::map<std::string, RouterPtr> cache;
+  if (!cache.count(kind)) cache[kind] = build(kind, 9);
+  const Router& r = *cache[kind];
+  const auto& p = prompts();
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(r.expected_quality(p[i]));
+    if (++i == p.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_BuiltinMulti(benchmark::State& state) {
+  static RouterPtr r = *load_router(sr::builtin_model_path("router-multi"));
+  const auto& p = prompts();
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(r->expected_quality(p[i]));
+    if (++i == p.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
 }
 
 void BM_Builtin(benchmark::State& state) {
@@ -121,4 +155,8 @@ BENCHMARK_CAPTURE(BM_Score, sw_10k, std::string("sw"))->Unit(benchmark::kMicrose
 BENCHMARK_CAPTURE(BM_Score, mf, std::string("mf"))->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Score, linear, std::string("linear"))->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_Score, ensemble, std::string("ensemble"))->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_BuiltinMulti)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Quality9, sw_10k, std::string("sw"))->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Quality9, knn_10k, std::string("knn"))->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Quality9, ensemble, std::string("ensemble"))->Unit(benchmark::kMicrosecond);
 BENCHMARK_MAIN();

@@ -7,6 +7,7 @@
 // models plays once (the higher quality wins, equal quality is a tie).
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "decision/router/routers.h"
 
@@ -25,16 +26,36 @@ Result<std::unique_ptr<SwRouter>> SwRouter::train(const OutcomeSet& data, Embedd
     for (size_t j = 0; j < m; ++j) r->quality_.push_back(ex.quality[j]);
     if (o.progress && t % 512 == 0) o.progress("sw", static_cast<double>(t) / n);
   }
+  r->index_patterns();
   return r;
+}
+
+void SwRouter::index_patterns() {
+  const size_t m = models_.size(), n = m ? quality_.size() / m : 0;
+  std::map<std::vector<float>, uint32_t> ids;
+  pattern_of_.resize(n);
+  patterns_.clear();
+  for (size_t t = 0; t < n; ++t) {
+    std::vector<float> key(quality_.begin() + static_cast<long>(t * m), quality_.begin() + static_cast<long>((t + 1) * m));
+    auto [it, fresh] = ids.emplace(std::move(key), static_cast<uint32_t>(ids.size()));
+    if (fresh) patterns_.insert(patterns_.end(), it->first.begin(), it->first.end());
+    pattern_of_[t] = it->second;
+  }
 }
 
 std::vector<double> SwRouter::fit(const std::vector<float>& weights) const {
   const size_t m = models_.size(), n = weights.size();
-  // Aggregate weighted wins: wins[i*m+j] = weight of battles i won against j.
+  // Weight per outcome pattern, then weighted wins: wins[i*m+j] = weight of
+  // battles i won against j. Summing doubles in reference order per pattern
+  // keeps the result independent of how patterns are numbered.
+  const size_t k = patterns_.size() / (m ? m : 1);
+  std::vector<double> pw(k, 0.0);
+  for (size_t t = 0; t < n; ++t) pw[pattern_of_[t]] += weights[t];
   std::vector<double> wins(m * m, 0.0);
-  for (size_t t = 0; t < n; ++t) {
-    const float* q = &quality_[t * m];
-    double w = weights[t];
+  for (size_t p = 0; p < k; ++p) {
+    const float* q = &patterns_[p * m];
+    const double w = pw[p];
+    if (w == 0) continue;
     for (size_t i = 0; i < m; ++i)
       for (size_t j = i + 1; j < m; ++j) {
         if (q[i] > q[j]) wins[i * m + j] += w;
@@ -111,6 +132,7 @@ Result<std::unique_ptr<SwRouter>> SwRouter::load(const ModelFile& mf, const std:
   if (!q) return tl::unexpected(q.error());
   r->refs_ = std::move(*refs);
   r->quality_ = std::move(*q);
+  r->index_patterns();
   return r;
 }
 

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include <limits>
+#include <random>
 
 #include <gtest/gtest.h>
 
@@ -92,6 +93,73 @@ TEST_P(EachRouter, ScoringIsThreadSafe) {
 
 INSTANTIATE_TEST_SUITE_P(Kinds, EachRouter, ::testing::Values("prior", "knn", "sw", "mf", "linear", "ensemble"),
                          [](const auto& info) { return info.param; });
+
+// SW ranking sums weights per outcome pattern before deriving battles; the
+// result must be RouteLLM's per-battle formulation, computed here naively.
+TEST(SwRouter, PatternGroupingEqualsPerBattleFit) {
+  auto emb = testing::synthetic_embedder();
+  OutcomeSet data;
+  data.models = {"a", "b", "c", "d"};
+  std::mt19937_64 rng(7);
+  const char* words[] = {"hard", "easy", "proof", "cat", "theorem", "dog", "integral", "weather", "lemma", "hello"};
+  const float levels[] = {0.0f, 0.5f, 1.0f};
+  for (int i = 0; i < 300; ++i) {
+    std::string text;
+    for (int k = 0; k < 4; ++k) text += std::string(words[rng() % 10]) + " ";
+    // Model i wins more often as i grows (ties at 0.5 included), so the
+    // fitted strengths differ clearly.
+    std::vector<float> q(4);
+    for (size_t j = 0; j < 4; ++j) q[j] = levels[std::min<uint64_t>(2, rng() % 3 + (rng() % 4 < j ? 1 : 0))];
+    data.rows.push_back({text, "", q});
+  }
+  auto r = train_router("sw", data, emb, TrainOptions{});
+  ASSERT_TRUE(r) << r.error().message;
+  for (const char* query : {"hard proof lemma", "easy cat", "integral weather dog"}) {
+    // Naive: every reference plays every pair once, weighted 10 * 10^(sim / max sim).
+    const std::vector<float> qv = emb->embed(query);
+    std::vector<double> sim;
+    double max_sim = -1;
+    for (const auto& ex : data.rows) {
+      const std::vector<float> rv = emb->embed(ex.text);
+      sim.push_back(dot(qv.data(), rv.data(), qv.size()));
+      max_sim = std::max(max_sim, sim.back());
+    }
+    if (max_sim <= 0) max_sim = 1;
+    const size_t m = 4;
+    std::vector<double> wins(m * m, 0.0);
+    for (size_t t = 0; t < data.rows.size(); ++t) {
+      const double w = 10.0 * std::pow(10.0, sim[t] / max_sim);
+      const auto& q = data.rows[t].quality;
+      for (size_t i = 0; i < m; ++i)
+        for (size_t j = i + 1; j < m; ++j) {
+          if (q[i] > q[j]) wins[i * m + j] += w;
+          else if (q[j] > q[i]) wins[j * m + i] += w;
+          else wins[i * m + j] += w / 2, wins[j * m + i] += w / 2;
+        }
+    }
+    std::vector<double> st(m, 1.0), next(m);
+    for (int it = 0; it < 100; ++it) {
+      for (size_t i = 0; i < m; ++i) {
+        double num = 0, den = 0;
+        for (size_t j = 0; j < m; ++j)
+          if (j != i) num += wins[i * m + j], den += (wins[i * m + j] + wins[j * m + i]) / (st[i] + st[j]);
+        next[i] = num / den;
+      }
+      double g = 0;
+      for (double x : next) g += std::log(x);
+      for (size_t i = 0; i < m; ++i) st[i] = next[i] / std::exp(g / m);
+    }
+    const std::vector<float> got = (*r)->expected_quality(query);
+    ASSERT_EQ(got.size(), m);
+    for (size_t i = 0; i < m; ++i) {
+      double p = 0;
+      for (size_t j = 0; j < m; ++j)
+        if (j != i) p += st[i] / (st[i] + st[j]);
+      EXPECT_NEAR(got[i], p / (m - 1), 1e-4) << query << " model " << i;
+    }
+    EXPECT_GT(got[3], got[0] + 0.05f) << "the data make model d the strongest";
+  }
+}
 
 TEST(RouterChoice, MaximisesQualityMinusLambdaCost) {
   std::vector<float> q = {0.5f, 0.7f, 0.9f};
