@@ -20,6 +20,8 @@ double Budgets::limit_for(std::string_view key) const {
   return default_usd;
 }
 
+std::string Budgets::store_shown() const { return redact_url_credentials(store); }
+
 const Model* Config::find_model(std::string_view name) const {
   for (const auto& m : models)
     if (m.name == name) return &m;
@@ -122,21 +124,51 @@ Result<uint64_t> parse_duration_ms(std::string_view text) {
               "\"" + trim(text) + "\" is not a duration (write e.g. 500ms, 2s, 1m, or milliseconds)");
 }
 
+std::string redact_url_credentials(std::string_view url) {
+  const size_t scheme = url.find("://");
+  const size_t from = scheme == std::string_view::npos ? 0 : scheme + 3;
+  const size_t at = url.find('@', from);
+  if (at == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, from)) + "***" + std::string(url.substr(at));
+}
+
+namespace {
+// %XX escapes, as in URLs (a password may contain '@', ':' or '/').
+bool percent_decode(std::string_view in, std::string& out) {
+  out.clear();
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out += in[i];
+      continue;
+    }
+    if (i + 2 >= in.size() || !std::isxdigit(static_cast<unsigned char>(in[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(in[i + 2])))
+      return false;
+    out += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
+    i += 2;
+  }
+  return true;
+}
+}  // namespace
+
 Result<RedisUrl> parse_redis_url(std::string_view url) {
+  const std::string shown = redact_url_credentials(url);  // never echo a password
   const auto bad = [&](const std::string& why) {
-    return fail(ErrorCode::kConfigInvalid, "\"" + std::string(url) + "\": " + why +
-                                               " (write memory, or redis://host[:port][/db])");
+    return fail(ErrorCode::kConfigInvalid, "\"" + shown + "\": " + why +
+                                               " (write memory, or redis://[[user]:password@]host[:port][/db])");
   };
   if (url.substr(0, 8) != "redis://") return bad("not a store");
   std::string_view rest = url.substr(8);
-  // No credentials: AUTH is not supported, and a password in a URL ends up in
-  // logs (the error message does not repeat it).
-  if (rest.find('@') != std::string_view::npos) {
-    return fail(ErrorCode::kConfigInvalid,
-                "redis:// store with credentials: AUTH is not supported; use a Redis reachable without a password "
-                "(e.g. on a private network or a local socket proxy)");
-  }
   RedisUrl r;
+  if (const size_t at = rest.rfind('@'); at != std::string_view::npos) {
+    const std::string_view info = rest.substr(0, at);
+    const size_t colon = info.find(':');
+    if (colon == std::string_view::npos) return bad("credentials need a password: redis://[user]:password@host");
+    if (!percent_decode(info.substr(0, colon), r.user) || !percent_decode(info.substr(colon + 1), r.password))
+      return bad("bad %-escape in the credentials");
+    if (r.password.empty()) return bad("empty password");
+    rest = rest.substr(at + 1);
+  }
   if (const size_t slash = rest.find('/'); slash != std::string_view::npos) {
     const std::string_view db = rest.substr(slash + 1);
     uint64_t v = 0;
@@ -601,6 +633,8 @@ class Loader {
         b.redis_host = r->host;
         b.redis_port = r->port;
         b.redis_db = r->db;
+        b.redis_user = r->user;
+        b.redis_password = r->password;
       }
     }
     if (n["period"]) b.period_ms = duration(n["period"], p + ".period", 366ull * 24 * 3600 * 1000);

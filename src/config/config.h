@@ -186,12 +186,17 @@ struct Budgets {
   uint64_t period_ms = 24ull * 3600 * 1000;  //!< windows aligned to the Unix epoch
   double default_usd = -1;                   //!< keys not listed; -1 = no limit
   std::vector<KeyBudget> keys;
-  //! Where spend is kept: "memory" (this process) or "redis://host[:port][/db]"
-  //! (shared by every instance pointing at the same Redis).
+  //! Where spend is kept: "memory" (this process) or
+  //! "redis://[[user]:password@]host[:port][/db]" (shared by every instance
+  //! pointing at the same Redis). May hold a password: print store_shown().
   std::string store = "memory";
   std::string redis_host;  //!< parsed from a redis:// store
   int redis_port = 6379;
   int redis_db = 0;
+  std::string redis_user;      //!< AUTH user (Redis 6 ACL), "" = the default user
+  std::string redis_password;  //!< AUTH password, "" = no AUTH
+  //! `store` with any credentials replaced by "***", for logs and messages.
+  std::string store_shown() const;
   bool enabled() const { return default_usd >= 0 || !keys.empty(); }
   //! The limit for `key`, or -1 for none. Requests without a key have none.
   double limit_for(std::string_view key) const;
@@ -229,9 +234,13 @@ struct RedisUrl {
   std::string host;
   int port = 6379;
   int db = 0;
+  std::string user, password;  //!< percent-decoded; empty = none
 };
-//! Parses "redis://host[:port][/db]".
+//! Parses "redis://[[user]:password@]host[:port][/db]". Error messages never
+//! repeat the credentials.
 Result<RedisUrl> parse_redis_url(std::string_view url);
+//! `url` with the user-info part (before '@') replaced by "***".
+std::string redact_url_credentials(std::string_view url);
 
 //! Parses "500ms", "2s", "1m" or a plain number of milliseconds.
 Result<uint64_t> parse_duration_ms(std::string_view text);

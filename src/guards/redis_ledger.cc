@@ -122,6 +122,28 @@ bool RedisLedger::sync() {
       return false;
     }
     redisSetTimeout(c, to_timeval(options_.io_timeout));
+    if (!options_.password.empty()) {
+      // AUTH once per connection. A refused password fails this sync like any
+      // error reply; the reply (WRONGPASS...) never contains the password.
+      void* raw = options_.user.empty()
+                      ? redisCommand(c, "AUTH %b", options_.password.data(), options_.password.size())
+                      : redisCommand(c, "AUTH %b %b", options_.user.data(), options_.user.size(),
+                                     options_.password.data(), options_.password.size());
+      auto* reply = static_cast<redisReply*>(raw);
+      const bool ok = reply != nullptr && reply->type != REDIS_REPLY_ERROR;
+      if (!ok && reply != nullptr && !auth_warned_) {
+        // Once: a wrong password does not fix itself (the metric keeps counting).
+        auth_warned_ = true;
+        std::fprintf(stderr, "semrouter: Redis %s:%d refused AUTH: %.*s\n", options_.host.c_str(), options_.port,
+                     static_cast<int>(std::min<size_t>(reply->len, 200)), reply->str ? reply->str : "");
+      }
+      if (reply != nullptr) freeReplyObject(reply);
+      if (!ok) {
+        redisFree(c);
+        count_failure();
+        return false;
+      }
+    }
     redis_ = c;
   }
 

@@ -29,6 +29,8 @@ class RedisLedger final : public SpendLedger {
     std::string host = "127.0.0.1";
     int port = 6379;
     int db = 0;
+    std::string user;      //!< AUTH user (Redis 6 ACLs); "" = the default user
+    std::string password;  //!< AUTH password; "" = no AUTH
     std::chrono::milliseconds sync_period{100};
     std::chrono::milliseconds io_timeout{500};   //!< connect and each round trip
     std::string prefix = "semrouter:spend:";     //!< Redis key prefix
@@ -68,6 +70,7 @@ class RedisLedger final : public SpendLedger {
   mutable std::unordered_map<uint64_t, Entry> entries_;  // spent() registers keys it is asked about
   std::mutex sync_mu_;                                   // one sync at a time (thread vs tests)
   void* redis_ = nullptr;                                // redisContext*, used by sync() only
+  bool auth_warned_ = false;                             // sync() only
   std::atomic<uint64_t> failed_{0};
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

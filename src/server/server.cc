@@ -405,6 +405,8 @@ Result<uint16_t> Server::start(RuntimePtr rt) {
     o.host = budgets.redis_host;
     o.port = budgets.redis_port;
     o.db = budgets.redis_db;
+    o.user = budgets.redis_user;
+    o.password = budgets.redis_password;
     o.sync_failures = &registry_.counter(metrics::Family::budget_sync_failures_total);
     ledger_ = std::make_unique<guards::RedisLedger>(std::move(o));
   }
@@ -488,7 +490,7 @@ const RuntimePtr& Server::runtime_for(Worker& w) const {
 void Server::set_runtime(RuntimePtr rt) {
   if (rt->config->budgets.store != ledger_store_) {
     std::fprintf(stderr, "semrouter: budgets.store changed to %s; spend stays in %s until a restart\n",
-                 rt->config->budgets.store.c_str(), ledger_store_.c_str());
+                 rt->config->budgets.store_shown().c_str(), config::redact_url_credentials(ledger_store_).c_str());
   }
   std::atomic_store(&runtime_, std::move(rt));
   runtime_version_.fetch_add(1, std::memory_order_acq_rel);

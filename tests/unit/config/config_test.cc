@@ -63,10 +63,31 @@ TEST(Config, BudgetStore) {
   for (const char* bad : {"redis://", "mysql://x", "redis://h:99999", "redis://h:0", "redis://h/16", "redis://h/x", "redis"}) {
     EXPECT_FALSE(parse_redis_url(bad)) << bad;
   }
-  auto pw = parse_redis_url("redis://:hunter2@cache:6379");
-  ASSERT_FALSE(pw);
-  EXPECT_NE(pw.error().message.find("AUTH is not supported"), std::string::npos);
-  EXPECT_EQ(pw.error().message.find("hunter2"), std::string::npos) << "a password is never echoed";
+  auto pw = parse_redis_url("redis://:hunter2@cache:6379/3");
+  ASSERT_TRUE(pw) << pw.error().message;
+  EXPECT_EQ(pw->host, "cache");
+  EXPECT_EQ(pw->port, 6379);
+  EXPECT_EQ(pw->db, 3);
+  EXPECT_EQ(pw->user, "");
+  EXPECT_EQ(pw->password, "hunter2");
+  auto acl = parse_redis_url("redis://ledger:p%40ss%3Aw%2Frd@10.0.0.5");
+  ASSERT_TRUE(acl) << acl.error().message;
+  EXPECT_EQ(acl->user, "ledger");
+  EXPECT_EQ(acl->password, "p@ss:w/rd") << "percent-escapes decoded";
+  EXPECT_EQ(acl->host, "10.0.0.5");
+  for (const char* bad : {"redis://hunter2@cache", "redis://u:@cache", "redis://:hunter2%zz@cache", "redis://:hunter2@",
+                          "redis://:hunter2@cache:0"}) {
+    auto e = parse_redis_url(bad);
+    ASSERT_FALSE(e) << bad;
+    EXPECT_EQ(e.error().message.find("hunter2"), std::string::npos) << "a password is never echoed: " << e.error().message;
+    EXPECT_NE(e.error().message.find("***"), std::string::npos) << e.error().message;
+  }
+  EXPECT_EQ(redact_url_credentials("redis://u:pw@h:1/2"), "redis://***@h:1/2");
+  EXPECT_EQ(redact_url_credentials("redis://h:1"), "redis://h:1");
+  auto cfg = load(std::string(kMinimal) + "budgets:\n  store: redis://:hunter2@cache\n  default_usd: 1\n");
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  EXPECT_EQ(cfg->budgets.redis_password, "hunter2");
+  EXPECT_EQ(cfg->budgets.store_shown(), "redis://***@cache");
   auto e = load(std::string(kMinimal) + "budgets:\n  store: redis://:6379\n");
   ASSERT_FALSE(e);
   EXPECT_NE(e.error().message.find("budgets.store"), std::string::npos) << e.error().message;

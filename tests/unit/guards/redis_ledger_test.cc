@@ -172,5 +172,59 @@ TEST(RedisLedgerNoServer, UnreachableRedisNeverBlocksTheCallers) {
   EXPECT_FALSE(a.sync());
 }
 
+// A Redis with a password (requirepass) or an ACL user: AUTH once per
+// connection; a missing or wrong password fails syncs without losing spend.
+TEST(RedisLedgerAuth, PasswordAndAclUser) {
+  if (!std::filesystem::exists(kRedis)) GTEST_SKIP() << "needs redis-server (Debian's redis-server package)";
+  const int port = sr::testing::free_port();
+  const std::string pw = "s3cr:t@pw/x";
+  RedisProcess redis(port, {"--requirepass", pw});
+  ASSERT_TRUE(redis.running());
+  const auto now = std::chrono::system_clock::now();
+  const std::chrono::milliseconds day = 24h;
+
+  RedisLedger none(options(port));  // no password: every sync fails, nothing is lost
+  none.add("k", 1.0, day, now);
+  EXPECT_FALSE(none.sync());
+  EXPECT_DOUBLE_EQ(none.spent("k", day, now), 1.0);
+
+  auto wrong_o = options(port);
+  wrong_o.password = "nope";
+  RedisLedger wrong(wrong_o);
+  wrong.add("k", 1.0, day, now);
+  EXPECT_FALSE(wrong.sync());
+  EXPECT_GE(wrong.failed_syncs(), 1u);
+
+  auto ok_o = options(port);
+  ok_o.password = pw;
+  RedisLedger a(ok_o), b(ok_o);
+  a.add("k", 2.0, day, now);
+  EXPECT_TRUE(a.sync());
+  EXPECT_TRUE(b.sync());
+  EXPECT_DOUBLE_EQ(b.spent("k", day, now), 0.0) << "b had not asked about k before its sync";
+  EXPECT_TRUE(b.sync());
+  EXPECT_DOUBLE_EQ(b.spent("k", day, now), 2.0) << "b learned a's spend through an authenticated connection";
+  EXPECT_EQ(a.failed_syncs() + b.failed_syncs(), 0u);
+
+  // A Redis 6+ ACL user: AUTH user password.
+  timeval tv{1, 0};
+  redisContext* admin = redisConnectWithTimeout("127.0.0.1", port, tv);
+  ASSERT_TRUE(admin != nullptr && admin->err == 0);
+  for (const std::string& cmd : {"AUTH " + pw, std::string("ACL SETUSER ledger on >ledger-pw ~semrouter:* +@all")}) {
+    auto* r = static_cast<redisReply*>(redisCommand(admin, cmd.c_str()));
+    ASSERT_TRUE(r != nullptr && r->type != REDIS_REPLY_ERROR) << cmd;
+    freeReplyObject(r);
+  }
+  redisFree(admin);
+  auto user_o = options(port);
+  user_o.user = "ledger";
+  user_o.password = "ledger-pw";
+  RedisLedger c(user_o);
+  c.add("k", 0.5, day, now);
+  EXPECT_TRUE(c.sync());
+  EXPECT_TRUE(c.sync());
+  EXPECT_DOUBLE_EQ(c.spent("k", day, now), 2.5);
+}
+
 }  // namespace
 }  // namespace sr::guards

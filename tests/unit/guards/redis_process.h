@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 #include <thread>
 
 extern char** environ;
@@ -38,11 +39,14 @@ inline int free_port() {
 // A throwaway redis-server: no persistence, loopback only.
 class RedisProcess {
  public:
-  explicit RedisProcess(int port) : port_(port) {
+  //! `extra`: more redis-server options, e.g. {"--requirepass", "pw"}.
+  explicit RedisProcess(int port, std::vector<std::string> extra = {}) : port_(port) {
     const std::string p = std::to_string(port);
-    const char* argv[] = {kRedis, "--port", p.c_str(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                          "--loglevel", "warning", nullptr};
-    if (posix_spawn(&pid_, kRedis, nullptr, nullptr, const_cast<char**>(argv), environ) != 0) pid_ = -1;
+    std::vector<const char*> argv = {kRedis, "--port", p.c_str(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                     "--loglevel", "warning"};
+    for (const auto& e : extra) argv.push_back(e.c_str());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, kRedis, nullptr, nullptr, const_cast<char**>(argv.data()), environ) != 0) pid_ = -1;
     for (int i = 0; i < 300 && pid_ > 0; ++i) {  // up to 3 s to accept connections
       timeval tv{0, 100000};
       redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
