@@ -498,6 +498,26 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
   uint64_t stream_content_bytes = 0;          // for a cost estimate when a stream reports no usage
   const size_t request_bytes = body.size();  // likewise (the request as forwarded)
   bool client_ok = true, response_started = false, stream_broken = false;
+  // The budget charge, made before the client sees the end of the answer:
+  // a client that sends its next request the moment this one ends must find
+  // the spend already recorded. A stream without usage (no
+  // stream_options.include_usage) is charged an estimate (~4 bytes a token;
+  // the request counted whole, JSON and all), so streaming is no way around a
+  // budget. Once per request.
+  bool charged = false;
+  auto charge_budget = [&](const config::Model& m, const upstream::Usage& u, bool streamed, uint64_t content_bytes) {
+    if (charged || budget_usd < 0) return;
+    upstream::Usage billed = u;
+    if (!u.found()) {
+      if (!streamed) return;
+      billed.prompt_tokens = static_cast<int64_t>((request_bytes + 3) / 4);
+      billed.completion_tokens = static_cast<int64_t>((content_bytes + 3) / 4);
+    }
+    charged = true;
+    const double usd = (static_cast<double>(std::max<int64_t>(billed.prompt_tokens, 0)) * m.price.input_per_mtok +
+                        static_cast<double>(std::max<int64_t>(billed.completion_tokens, 0)) * m.price.output_per_mtok) / 1e6;
+    srv.ledger().add(spend_key, usd, budget_period, std::chrono::system_clock::now());
+  };
   size_t endpoint_used = 0;
 
   for (const config::Model* m : d.candidates) {
@@ -662,12 +682,14 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
               conn.deadline.disarm();
               co_return !wec;
             };
+            if (sse.done() || up->body_done()) charge_budget(*m, sse.usage(), true, sse.content_bytes());
             client_ok = co_await write_piece(piece, true);
             while (client_ok && !up->body_done()) {
               ec = co_await up->read_piece(piece, milliseconds(m->timeouts.idle_ms));
               if (ec) break;
               if (piece.empty()) continue;
               sse.feed(piece);
+              if (sse.done() || up->body_done()) charge_budget(*m, sse.usage(), true, sse.content_bytes());
               client_ok = co_await write_piece(piece, false);
             }
             if (!client_ok || watch->client_gone) {
@@ -729,6 +751,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
               final_status = status;
               endpoint_used = ei;
               response_started = true;
+              charge_budget(*m, usage, false, 0);
               client_ok = co_await write_simple(conn, status, ctype_s, rbody, keep_alive, headers);
             }
             count_outcome(mr, outcome);
@@ -793,19 +816,9 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
       return (static_cast<double>(std::max<int64_t>(u.prompt_tokens, 0)) * m.price.input_per_mtok +
               static_cast<double>(std::max<int64_t>(u.completion_tokens, 0)) * m.price.output_per_mtok) / 1e6;
     };
-    if (usage.found()) {
-      const double cost = tokens_cost(*answered, usage);
-      mr.cost_usd->add(cost);
-      if (budget_usd >= 0) srv.ledger().add(spend_key, cost, budget_period, std::chrono::system_clock::now());
-    } else if (budget_usd >= 0 && stream) {
-      // A stream without stream_options.include_usage reports no usage: charge
-      // an estimate (~4 bytes a token; the request counted whole, JSON and
-      // all), so streaming is no way around a budget.
-      upstream::Usage estimate;
-      estimate.prompt_tokens = static_cast<int64_t>((request_bytes + 3) / 4);
-      estimate.completion_tokens = static_cast<int64_t>((stream_content_bytes + 3) / 4);
-      srv.ledger().add(spend_key, tokens_cost(*answered, estimate), budget_period, std::chrono::system_clock::now());
-    }
+    if (usage.found()) mr.cost_usd->add(tokens_cost(*answered, usage));
+    // Not charged yet: a stream that broke or whose client left mid-way.
+    charge_budget(*answered, usage, stream, stream_content_bytes);
     if (answered != d.candidates.front()) srv.count_fallback(d.candidates.front()->name, answered->name);
     if (router_baseline && usage.found() && router_baseline != answered) {
       double saved = tokens_cost(*router_baseline, usage) - tokens_cost(*answered, usage);
