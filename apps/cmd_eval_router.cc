@@ -161,38 +161,42 @@ int cmd_eval_router(int argc, char** argv) {
   std::string router_dir, data_path, split = "test", svg, table, prices, contaminated, name, pair;
   int holdout = 20, bins = 10, bootstrap = 200;
   uint64_t salt = 0;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "semrouter eval-router: %s needs a value\n", a.c_str());
-        std::exit(2);
+  try {
+    for (int i = 1; i < argc; ++i) {
+      std::string a = argv[i];
+      auto value = [&]() -> std::string {
+        if (i + 1 >= argc) throw UsageError(a + " needs a value");
+        return argv[++i];
+      };
+      if (a == "--help" || a == "-h") {
+        eval_help(stdout);
+        return 0;
+      } else if (a == "--router") router_dir = value();
+      else if (a == "--data") data_path = value();
+      else if (a == "--split") split = value();
+      else if (a == "--holdout") holdout = static_cast<int>(parse_int_option(a, value(), 0, 90));
+      else if (a == "--split-salt") salt = parse_u64_option(a, value());
+      else if (a == "--bins") bins = static_cast<int>(parse_int_option(a, value(), 1, 1000));
+      else if (a == "--svg") svg = value();
+      else if (a == "--table") table = value();
+      else if (a == "--prices") prices = value();
+      else if (a == "--contaminated") contaminated = value();
+      else if (a == "--name") name = value();
+      else if (a == "--pair") pair = value();
+      else if (a == "--bootstrap") bootstrap = static_cast<int>(parse_int_option(a, value(), 0, 100000));
+      else {
+        std::fprintf(stderr, "semrouter eval-router: unknown option '%s'\n", a.c_str());
+        eval_help(stderr);
+        return 2;
       }
-      return argv[++i];
-    };
-    if (a == "--help" || a == "-h") {
-      eval_help(stdout);
-      return 0;
-    } else if (a == "--router") router_dir = value();
-    else if (a == "--data") data_path = value();
-    else if (a == "--split") split = value();
-    else if (a == "--holdout") holdout = std::stoi(value());
-    else if (a == "--split-salt") salt = std::stoull(value());
-    else if (a == "--bins") bins = std::stoi(value());
-    else if (a == "--svg") svg = value();
-    else if (a == "--table") table = value();
-    else if (a == "--prices") prices = value();
-    else if (a == "--contaminated") contaminated = value();
-    else if (a == "--name") name = value();
-    else if (a == "--pair") pair = value();
-    else if (a == "--bootstrap") bootstrap = std::stoi(value());
-    else {
-      std::fprintf(stderr, "semrouter eval-router: unknown option '%s'\n", a.c_str());
-      eval_help(stderr);
-      return 2;
     }
+    if (split != "test" && split != "train" && split != "all")
+      throw UsageError("--split wants test, train or all, got \"" + split + "\"");
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "semrouter eval-router: %s\n", e.what());
+    return 2;
   }
-  if (data_path.empty() || (split != "test" && split != "train" && split != "all") || bins < 1) {
+  if (data_path.empty()) {
     eval_help(stderr);
     return 2;
   }

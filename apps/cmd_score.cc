@@ -45,35 +45,37 @@ int cmd_score(int argc, char** argv) {
   double calibrate = -1;
   bool quality = false;
   double threshold = -1, target_share = -1;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> const char* {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "semrouter score: %s needs a value\n", a.c_str());
-        std::exit(2);
+  try {
+    for (int i = 1; i < argc; ++i) {
+      std::string a = argv[i];
+      auto value = [&]() -> std::string {
+        if (i + 1 >= argc) throw UsageError(a + " needs a value");
+        return argv[++i];
+      };
+      if (a == "--help" || a == "-h") {
+        score_help(stdout);
+        return 0;
+      } else if (a == "--router") {
+        router_dir = value();
+      } else if (a == "--input") {
+        input = value();
+      } else if (a == "--calibrate") {
+        calibrate = parse_double_option(a, value(), 0, 1);
+      } else if (a == "--quality") {
+        quality = true;
+      } else if (a == "--threshold") {
+        threshold = parse_double_option(a, value(), 0, 1);
+      } else if (a == "--target-share") {
+        target_share = parse_double_option(a, value(), 0, 1);
+      } else {
+        std::fprintf(stderr, "semrouter score: unknown option '%s'\n", a.c_str());
+        score_help(stderr);
+        return 2;
       }
-      return argv[++i];
-    };
-    if (a == "--help" || a == "-h") {
-      score_help(stdout);
-      return 0;
-    } else if (a == "--router") {
-      router_dir = value();
-    } else if (a == "--input") {
-      input = value();
-    } else if (a == "--calibrate") {
-      calibrate = std::atof(value());
-    } else if (a == "--quality") {
-      quality = true;
-    } else if (a == "--threshold") {
-      threshold = std::atof(value());
-    } else if (a == "--target-share") {
-      target_share = std::atof(value());
-    } else {
-      std::fprintf(stderr, "semrouter score: unknown option '%s'\n", a.c_str());
-      score_help(stderr);
-      return 2;
     }
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "semrouter score: %s\n", e.what());
+    return 2;
   }
   if (input.empty()) {
     score_help(stderr);

@@ -30,15 +30,17 @@ void train_help(FILE* out) {
                "  --kind K          prior | knn | sw | mf | linear | ensemble (default ensemble)\n"
                "  --data FILE       outcome file; repeat to combine files with the same models\n"
                "  --out DIR         router folder to write\n"
-               "  --holdout PCT     percent of prompts held out by hash (default 20; 0 = none)\n"
+               "  --holdout PCT     percent of prompts held out by hash, 0..90 (default 20; 0 = none)\n"
                "  --seed N          random seed (default 1)\n"
                "  --split-salt N    draw another held-out split (default 0; eval-router takes the same)\n"
                "  --glove DIR       GloVe subset (default ../shared/data/models/glove_wink_100d)\n"
-               "  --vocab N         keep the N most frequent GloVe words (default 12000)\n"
+               "  --vocab N         keep the N most frequent GloVe words, 1..20000 (default 12000)\n"
                "  --contaminated F  prompts to drop (default: contaminated_prompts.json beside\n"
                "                    each data file; \"none\" keeps all)\n"
-               "  --knn-k N, --knn-tau X, --prior-tau X, --prior-smooth X, --mf-dim N, --mf-epochs N, --linear-epochs N, --folds N,\n"
-               "  --linear-bits N, --prior-bits N   model-size knobs (hashed buckets = 2^N)\n"
+               "  --knn-k N (1..10000), --knn-tau X (>0..10), --prior-tau X (>0..100),\n"
+               "  --prior-smooth X (0..1e6), --mf-dim N (1..1024), --mf-epochs N (1..1000),\n"
+               "  --linear-epochs N (1..1000), --folds N (2..20)   training knobs\n"
+               "  --linear-bits N, --prior-bits N   model-size knobs (hashed buckets = 2^N, N 4..20)\n"
                "  --pair S,W        use N-model files as strong/weak data: strong model S, weak\n"
                "                    model W (each side may average models joined by '+')\n"
                "  --quiet           no progress bar\n");
@@ -63,52 +65,54 @@ int cmd_train_router(int argc, char** argv) {
   router::TrainOptions opt;
   std::string cmdline = "semrouter train-router";
   for (int i = 1; i < argc; ++i) cmdline += std::string(" ") + argv[i];
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "semrouter train-router: %s needs a value\n", a.c_str());
-        std::exit(2);
+  try {
+    for (int i = 1; i < argc; ++i) {
+      std::string a = argv[i];
+      auto value = [&]() -> std::string {
+        if (i + 1 >= argc) throw UsageError(a + " needs a value");
+        return argv[++i];
+      };
+      auto int_opt = [&](long long lo, long long hi) { return static_cast<int>(parse_int_option(a, value(), lo, hi)); };
+      auto num_opt = [&](double lo, double hi, bool lo_open) {
+        return static_cast<float>(parse_double_option(a, value(), lo, hi, lo_open));
+      };
+      if (a == "--help" || a == "-h") {
+        train_help(stdout);
+        return 0;
+      } else if (a == "--kind") kind = value();
+      else if (a == "--data") data_files.push_back(value());
+      else if (a == "--out") out = value();
+      else if (a == "--holdout") holdout = int_opt(0, 90);
+      else if (a == "--split-salt") salt = parse_u64_option(a, value());
+      else if (a == "--sw-max-refs") opt.sw_max_refs = int_opt(1, 1000000);
+      else if (a == "--seed") opt.seed = parse_u64_option(a, value());
+      else if (a == "--glove") glove = value();
+      else if (a == "--vocab") vocab = static_cast<size_t>(int_opt(1, 20000));
+      else if (a == "--contaminated") contaminated = value();
+      else if (a == "--knn-k") opt.knn_k = int_opt(1, 10000);
+      else if (a == "--knn-tau") opt.knn_tau = num_opt(0, 10, true);
+      else if (a == "--prior-tau") opt.prior_tau = num_opt(0, 100, true);
+      else if (a == "--prior-smooth") opt.prior_smooth = num_opt(0, 1e6, false);
+      else if (a == "--mf-dim") opt.mf_dim = int_opt(1, 1024);
+      else if (a == "--mf-epochs") opt.mf_epochs = int_opt(1, 1000);
+      else if (a == "--linear-epochs") opt.linear_epochs = int_opt(1, 1000);
+      else if (a == "--folds") opt.folds = int_opt(2, 20);
+      else if (a == "--linear-bits") opt.linear_bits = int_opt(4, 20);
+      else if (a == "--prior-bits") opt.prior_bits = int_opt(4, 20);
+      else if (a == "--quiet") quiet = true;
+      else if (a == "--pair") pair = value();
+      else {
+        std::fprintf(stderr, "semrouter train-router: unknown option '%s'\n", a.c_str());
+        train_help(stderr);
+        return 2;
       }
-      return argv[++i];
-    };
-    if (a == "--help" || a == "-h") {
-      train_help(stdout);
-      return 0;
-    } else if (a == "--kind") kind = value();
-    else if (a == "--data") data_files.push_back(value());
-    else if (a == "--out") out = value();
-    else if (a == "--holdout") holdout = std::stoi(value());
-    else if (a == "--split-salt") salt = std::stoull(value());
-    else if (a == "--sw-max-refs") opt.sw_max_refs = std::stoi(value());
-    else if (a == "--seed") opt.seed = std::stoull(value());
-    else if (a == "--glove") glove = value();
-    else if (a == "--vocab") vocab = std::stoul(value());
-    else if (a == "--contaminated") contaminated = value();
-    else if (a == "--knn-k") opt.knn_k = std::stoi(value());
-    else if (a == "--knn-tau") opt.knn_tau = std::stof(value());
-    else if (a == "--prior-tau") opt.prior_tau = std::stof(value());
-    else if (a == "--prior-smooth") opt.prior_smooth = std::stof(value());
-    else if (a == "--mf-dim") opt.mf_dim = std::stoi(value());
-    else if (a == "--mf-epochs") opt.mf_epochs = std::stoi(value());
-    else if (a == "--linear-epochs") opt.linear_epochs = std::stoi(value());
-    else if (a == "--folds") opt.folds = std::stoi(value());
-    else if (a == "--linear-bits") opt.linear_bits = std::stoi(value());
-    else if (a == "--prior-bits") opt.prior_bits = std::stoi(value());
-    else if (a == "--quiet") quiet = true;
-    else if (a == "--pair") pair = value();
-    else {
-      std::fprintf(stderr, "semrouter train-router: unknown option '%s'\n", a.c_str());
-      train_help(stderr);
-      return 2;
     }
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "semrouter train-router: %s\n", e.what());
+    return 2;
   }
   if (data_files.empty() || out.empty()) {
     train_help(stderr);
-    return 2;
-  }
-  if (holdout < 0 || holdout > 90) {
-    std::fprintf(stderr, "semrouter train-router: --holdout must be 0..90\n");
     return 2;
   }
   auto t0 = std::chrono::steady_clock::now();

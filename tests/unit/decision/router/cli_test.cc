@@ -20,25 +20,54 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Runs cmd_score with stdout captured to a file.
-std::pair<int, std::string> run_score(std::vector<std::string> args) {
-  fs::path out = fs::temp_directory_path() / "sr_router_cli_out.txt";
-  std::fflush(stdout);
-  int saved = dup(1);
-  FILE* f = std::fopen(out.c_str(), "w");
-  dup2(fileno(f), 1);
-  std::vector<char*> argv;
-  args.insert(args.begin(), "score");
-  for (auto& a : args) argv.push_back(a.data());
-  int rc = sr::apps::cmd_score(static_cast<int>(argv.size()), argv.data());
-  std::fflush(stdout);
-  dup2(saved, 1);
-  close(saved);
-  std::fclose(f);
-  std::ifstream in(out);
+struct CmdResult {
+  int rc = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
-  return {rc, ss.str()};
+  return ss.str();
+}
+
+// Runs one subcommand in-process with stdout and stderr captured to files.
+CmdResult run_cmd(int (*cmd)(int, char**), const char* name, std::vector<std::string> args) {
+  fs::path out = fs::temp_directory_path() / "sr_router_cli_out.txt";
+  fs::path err = fs::temp_directory_path() / "sr_router_cli_err.txt";
+  std::fflush(stdout);
+  std::fflush(stderr);
+  int saved_out = dup(1), saved_err = dup(2);
+  FILE* fo = std::fopen(out.c_str(), "w");
+  FILE* fe = std::fopen(err.c_str(), "w");
+  dup2(fileno(fo), 1);
+  dup2(fileno(fe), 2);
+  std::vector<char*> argv;
+  args.insert(args.begin(), name);
+  for (auto& a : args) argv.push_back(a.data());
+  int rc = cmd(static_cast<int>(argv.size()), argv.data());
+  std::fflush(stdout);
+  std::fflush(stderr);
+  dup2(saved_out, 1);
+  dup2(saved_err, 2);
+  close(saved_out);
+  close(saved_err);
+  std::fclose(fo);
+  std::fclose(fe);
+  return {rc, slurp(out), slurp(err)};
+}
+
+std::pair<int, std::string> run_score(std::vector<std::string> args) {
+  auto r = run_cmd(sr::apps::cmd_score, "score", std::move(args));
+  return {r.rc, r.out};
+}
+CmdResult score(std::vector<std::string> args) { return run_cmd(sr::apps::cmd_score, "score", std::move(args)); }
+CmdResult train(std::vector<std::string> args) {
+  return run_cmd(sr::apps::cmd_train_router, "train-router", std::move(args));
+}
+CmdResult eval(std::vector<std::string> args) {
+  return run_cmd(sr::apps::cmd_eval_router, "eval-router", std::move(args));
 }
 
 class ScoreCli : public ::testing::Test {
@@ -108,6 +137,58 @@ TEST_F(ScoreCli, CalibrateAndErrors) {
   EXPECT_EQ(run_score({"--router", dir_}).first, 2);
   EXPECT_EQ(run_score({"--help"}).first, 0);
   fs::remove(in);
+}
+
+// Every numeric option is parsed whole and range-checked; a bad one is a usage
+// error (exit 2) naming the option, the value and the allowed range. Before,
+// several aborted on an uncaught std::stoi exception or were read as 0 / 3.
+TEST(RouterCliOptions, BadNumericOptionsAreUsageErrors) {
+  const std::vector<std::string> base_train = {"--data", "/nonexistent.jsonl", "--out", "/tmp/sr_never_written"};
+  struct Case {
+    const char* cmd;
+    std::vector<std::string> args;
+    const char* range;  // must appear in the message
+  };
+  const std::vector<Case> cases = {
+      {"train-router", {"--seed", "abc"}, "0 to 18446744073709551615"},
+      {"train-router", {"--seed", "3x"}, "0 to 18446744073709551615"},
+      {"train-router", {"--seed", "-1"}, "0 to 18446744073709551615"},
+      {"train-router", {"--holdout", "abc"}, "from 0 to 90"},
+      {"train-router", {"--holdout", "95"}, "from 0 to 90"},
+      {"train-router", {"--linear-bits", "40"}, "from 4 to 20"},
+      {"train-router", {"--prior-bits", "2"}, "from 4 to 20"},
+      {"train-router", {"--knn-k", "0"}, "from 1 to 10000"},
+      {"train-router", {"--knn-k", "-3"}, "from 1 to 10000"},
+      {"train-router", {"--mf-dim", "0"}, "from 1 to 1024"},
+      {"train-router", {"--knn-tau", "0"}, "above 0"},
+      {"train-router", {"--knn-tau", "nan"}, "above 0"},
+      {"train-router", {"--vocab", "1e3"}, "from 1 to 20000"},
+      {"train-router", {"--folds", "1"}, "from 2 to 20"},
+      {"train-router", {"--split-salt", ""}, "0 to 18446744073709551615"},
+      {"eval-router", {"--bins", "abc"}, "from 1 to 1000"},
+      {"eval-router", {"--holdout", "12.5"}, "from 0 to 90"},
+      {"eval-router", {"--bootstrap", "-1"}, "from 0 to 100000"},
+      {"score", {"--calibrate", "abc"}, "from 0 to 1"},
+      {"score", {"--calibrate", "1.5"}, "from 0 to 1"},
+      {"score", {"--threshold", "abc"}, "from 0 to 1"},
+      {"score", {"--target-share", "2"}, "from 0 to 1"},
+  };
+  for (const auto& c : cases) {
+    const std::string cmd = c.cmd;
+    std::vector<std::string> args = c.args;
+    if (cmd == "train-router") args.insert(args.end(), base_train.begin(), base_train.end());
+    else args.insert(args.end(), {cmd == "score" ? "--input" : "--data", "/nonexistent.jsonl"});
+    CmdResult r = cmd == "score" ? score(args) : cmd == "eval-router" ? eval(args) : train(args);
+    std::string what = std::string(c.cmd) + " " + c.args[0] + " " + c.args[1];
+    EXPECT_EQ(r.rc, 2) << what << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.args[0]), std::string::npos) << what << "\n" << r.err;
+    EXPECT_NE(r.err.find("\"" + c.args[1] + "\""), std::string::npos) << what << "\n" << r.err;
+    EXPECT_NE(r.err.find(c.range), std::string::npos) << what << "\n" << r.err;
+  }
+  // A missing value is a usage error too, not an exit() from inside the parser.
+  EXPECT_EQ(train({"--data", "x", "--out", "y", "--seed"}).rc, 2);
+  EXPECT_EQ(eval({"--data", "x", "--bins"}).rc, 2);
+  EXPECT_EQ(score({"--input", "x", "--calibrate"}).rc, 2);
 }
 
 }  // namespace
