@@ -1,7 +1,9 @@
 // semrouter score: one {"score": s} per JSON Lines input line, in order.
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -90,9 +92,18 @@ int cmd_score(int argc, char** argv) {
   std::ifstream file;
   std::istream* in = &std::cin;
   if (input != "-") {
+    // A directory opens as a stream that reads nothing: say so instead of
+    // printing no lines and exiting 0.
+    std::error_code ec;
+    if (std::filesystem::is_directory(input, ec)) {
+      std::fprintf(stderr, "semrouter score: --input %s is a directory, not a JSON Lines file\n", input.c_str());
+      return 1;
+    }
+    errno = 0;
     file.open(input, std::ios::binary);
     if (!file) {
-      std::fprintf(stderr, "semrouter score: cannot open %s\n", input.c_str());
+      std::fprintf(stderr, "semrouter score: cannot open %s: %s\n", input.c_str(),
+                   errno ? std::strerror(errno) : "unknown error");
       return 1;
     }
     in = &file;
@@ -122,6 +133,11 @@ int cmd_score(int argc, char** argv) {
       out = nlohmann::json{{"error", std::string("bad input line: ") + e.what()}};
     }
     if (calibrate < 0) std::printf("%s\n", json_line(out).c_str());
+  }
+  if (in->bad()) {
+    std::fprintf(stderr, "semrouter score: read error in %s\n", input == "-" ? "standard input" : input.c_str());
+    std::fflush(stdout);
+    return 1;
   }
   if (calibrate >= 0) {
     if (scores.empty()) {

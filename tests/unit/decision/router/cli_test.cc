@@ -139,6 +139,18 @@ TEST_F(ScoreCli, CalibrateAndErrors) {
   fs::remove(in);
 }
 
+// A directory as --input used to print nothing and exit 0.
+TEST_F(ScoreCli, InputDirectoryIsAnError) {
+  fs::path d = fs::temp_directory_path() / "sr_router_cli_dir";
+  fs::create_directories(d);
+  auto r = score({"--router", dir_, "--input", d.string()});
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("is a directory"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(d.string()), std::string::npos) << r.err;
+  fs::remove_all(d);
+}
+
 // Every numeric option is parsed whole and range-checked; a bad one is a usage
 // error (exit 2) naming the option, the value and the allowed range. Before,
 // several aborted on an uncaught std::stoi exception or were read as 0 / 3.
