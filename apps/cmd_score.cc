@@ -25,7 +25,8 @@ void score_help(FILE* out) {
                "Scores prompts with a cost-quality router. FILE is JSON Lines with a \"text\"\n"
                "field (\"-\" = stdin). Prints one {\"score\": <0..1>} per input line, in order;\n"
                "higher means the prompt needs the strong model more. A bad line prints\n"
-               "{\"error\": \"...\"} in its place.\n\n"
+               "{\"error\": \"line N: <what is wrong>\"} in its place, the exit code stays 0, and\n"
+               "one summary line goes to stderr (\"score: 2 of 10 lines had errors\").\n\n"
                "  --router DIR       router folder (default: the built-in models/router)\n"
                "  --input FILE       prompts, JSON Lines\n"
                "  --calibrate SHARE  instead of scores, print the threshold that sends SHARE\n"
@@ -38,6 +39,43 @@ void score_help(FILE* out) {
 
 std::string json_line(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+const char* json_type(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::null: return "null";
+    case nlohmann::json::value_t::boolean: return "a boolean";
+    case nlohmann::json::value_t::string: return "a string";
+    case nlohmann::json::value_t::array: return "an array";
+    case nlohmann::json::value_t::object: return "an object";
+    default: return "a number";
+  }
+}
+
+// The prompt of one input line into `text`; else what is wrong, in plain
+// words ("not valid JSON: ...", "no \"text\" string field", ...).
+std::string line_text(const std::string& line, std::string& text) {
+  if (line.find_first_not_of(" \t") == std::string::npos) return "empty line";
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(line);
+  } catch (const nlohmann::json::parse_error& e) {
+    // "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error ..."
+    std::string what = e.what();
+    for (const char* prefix : {"] ", "parse error at line 1, "}) {
+      auto p = what.find(prefix);
+      if (p != std::string::npos) what = what.substr(p + std::strlen(prefix));
+    }
+    if (what.find("UTF-8") != std::string::npos || what.find("utf-8") != std::string::npos)
+      return "not valid JSON: the text is not valid UTF-8 (" + what + ")";
+    return "not valid JSON: " + what;
+  }
+  if (!j.is_object()) return std::string("not a JSON object (got ") + json_type(j) + ")";
+  auto t = j.find("text");
+  if (t == j.end()) return "no \"text\" string field";
+  if (!t->is_string()) return std::string("the \"text\" field is ") + json_type(*t) + ", not a string";
+  text = t->get<std::string>();
+  return "";
 }
 
 }  // namespace
@@ -110,29 +148,38 @@ int cmd_score(int argc, char** argv) {
   }
   std::vector<float> scores;
   std::string line;
+  size_t lineno = 0, bad_lines = 0;
   while (std::getline(*in, line)) {
+    ++lineno;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     nlohmann::json out;
-    try {
-      auto j = nlohmann::json::parse(line);
-      const nlohmann::json* t = nullptr;
-      if (j.is_object() && j.contains("text")) t = &j["text"];
-      if (!t || !t->is_string()) throw std::runtime_error("line has no string field \"text\"");
-      const std::string& text = t->get_ref<const std::string&>();
-      float s = (*router)->score(text);
-      scores.push_back(s);
-      out["score"] = std::round(static_cast<double>(s) * 1e6) / 1e6;
-      if (threshold >= 0) out["strong"] = router::route_strong(s, threshold);
-      if (quality) {
-        auto q = (*router)->expected_quality(text);
-        nlohmann::json qj;
-        for (size_t k = 0; k < q.size(); ++k) qj[(*router)->models()[k]] = std::round(q[k] * 1e4) / 1e4;
-        out["quality"] = qj;
+    std::string text;
+    std::string problem = line_text(line, text);
+    if (problem.empty()) {
+      try {
+        float s = (*router)->score(text);
+        scores.push_back(s);
+        out["score"] = std::round(static_cast<double>(s) * 1e6) / 1e6;
+        if (threshold >= 0) out["strong"] = router::route_strong(s, threshold);
+        if (quality) {
+          auto q = (*router)->expected_quality(text);
+          nlohmann::json qj;
+          for (size_t k = 0; k < q.size(); ++k) qj[(*router)->models()[k]] = std::round(q[k] * 1e4) / 1e4;
+          out["quality"] = qj;
+        }
+      } catch (const std::exception& e) {
+        problem = std::string("scoring failed: ") + e.what();
       }
-    } catch (const std::exception& e) {
-      out = nlohmann::json{{"error", std::string("bad input line: ") + e.what()}};
+    }
+    if (!problem.empty()) {
+      ++bad_lines;
+      out = nlohmann::json{{"error", "line " + std::to_string(lineno) + ": " + problem}};
     }
     if (calibrate < 0) std::printf("%s\n", json_line(out).c_str());
+  }
+  if (bad_lines) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "score: %zu of %zu lines had errors\n", bad_lines, lineno);
   }
   if (in->bad()) {
     std::fprintf(stderr, "semrouter score: read error in %s\n", input == "-" ? "standard input" : input.c_str());

@@ -98,7 +98,9 @@ TEST_F(ScoreCli, OneLinePerInputLineInOrder) {
       << R"({"text": "recipe for a cat"})" << "\r\n"
       << R"({"text": ""})";  // no trailing newline
   }
-  auto [rc, out] = run_score({"--router", dir_, "--input", in.string()});
+  auto res = score({"--router", dir_, "--input", in.string()});
+  const int rc = res.rc;
+  const std::string& out = res.out;
   EXPECT_EQ(rc, 0);
   std::istringstream lines(out);
   std::vector<nlohmann::json> got;
@@ -116,6 +118,22 @@ TEST_F(ScoreCli, OneLinePerInputLineInOrder) {
     }
   }
   EXPECT_GT(got[0]["score"].get<double>(), got[7]["score"].get<double>());
+  // Each error names its line and the problem in plain words, not parser text.
+  auto error = [&](size_t i) { return got[i].value("error", std::string()); };
+  EXPECT_EQ(error(1).rfind("line 2: not valid JSON: ", 0), 0u) << error(1);
+  EXPECT_EQ(error(2), "line 3: the \"text\" field is a number, not a string");
+  EXPECT_EQ(error(3), "line 4: no \"text\" string field");
+  EXPECT_EQ(error(4), "line 5: empty line");
+  EXPECT_EQ(error(5), "line 6: not a JSON object (got an array)");
+  EXPECT_EQ(error(6).rfind("line 7: not valid JSON: the text is not valid UTF-8", 0), 0u) << error(6);
+  for (size_t i = 1; i <= 6; ++i) EXPECT_EQ(error(i).find("json.exception"), std::string::npos) << error(i);
+  EXPECT_EQ(res.err, "score: 6 of 9 lines had errors\n");
+  // No summary line when every line is fine.
+  {
+    std::ofstream f(in);
+    f << R"({"text": "a proof"})" << "\n";
+  }
+  EXPECT_EQ(score({"--router", dir_, "--input", in.string()}).err, "");
   fs::remove(in);
 }
 
