@@ -1,4 +1,5 @@
 // semrouter score: one {"score": s} per JSON Lines input line, in order.
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -21,7 +22,7 @@ namespace {
 
 void score_help(FILE* out) {
   std::fprintf(out,
-               "usage: semrouter score [--router DIR] --input FILE [--calibrate SHARE]\n\n"
+               "usage: semrouter score [--router DIR] --input FILE [--pair STRONG,WEAK] [--calibrate SHARE]\n\n"
                "Scores prompts with a cost-quality router. FILE is JSON Lines with a \"text\"\n"
                "field (\"-\" = stdin). Prints one {\"score\": <0..1>} per input line, in order;\n"
                "higher means the prompt needs the strong model more. A bad line prints\n"
@@ -31,10 +32,17 @@ void score_help(FILE* out) {
                "  --input FILE       prompts, JSON Lines\n"
                "  --calibrate SHARE  instead of scores, print the threshold that sends SHARE\n"
                "                     (0..1) of these prompts to the strong model\n"
-               "  --quality          also print the expected quality of each model\n"
+               "  --pair S,W         score = clamp(0.5 + (q(S) - q(W)) / 2, 0, 1) from the router's\n"
+               "                     expected quality of models S and W (names from the router;\n"
+               "                     each side may average models joined by '+'). Needed for a\n"
+               "                     router trained on N-model data, which has no strong/weak pair\n"
+               "  --quality          also print the expected quality of each model of the router\n"
+               "                     ({\"quality\": {\"<model>\": 0..1, ...}}); for N-model routers\n"
+               "                     this is what choose_model() weighs against prices\n"
                "  --threshold T      also print \"strong\": score >= T\n"
                "  --target-share S   like --threshold, with T = the router's stored threshold for\n"
-               "                     strong share S (quantiles of its training prompts' scores)\n");
+               "                     strong share S (quantiles of its training prompts' scores;\n"
+               "                     not with --pair)\n");
 }
 
 std::string json_line(const nlohmann::json& j) {
@@ -78,10 +86,34 @@ std::string line_text(const std::string& line, std::string& text) {
   return "";
 }
 
+// "S,W" (each side models joined by '+') into router model columns; "" or
+// what is wrong.
+std::string parse_pair(const std::string& spec, const std::vector<std::string>& models, std::vector<size_t>& strong,
+                       std::vector<size_t>& weak) {
+  auto comma = spec.find(',');
+  if (comma == std::string::npos || spec.find(',', comma + 1) != std::string::npos) return "want STRONG,WEAK";
+  auto side = [&](const std::string& names, std::vector<size_t>& cols) -> std::string {
+    size_t pos = 0;
+    while (pos <= names.size()) {
+      size_t end = std::min(names.find('+', pos), names.size());
+      std::string m = names.substr(pos, end - pos);
+      auto it = std::find(models.begin(), models.end(), m);
+      if (it == models.end()) return "model '" + m + "' is not one of the router's models";
+      cols.push_back(static_cast<size_t>(it - models.begin()));
+      pos = end + 1;
+    }
+    return "";
+  };
+  std::string e = side(spec.substr(0, comma), strong);
+  if (e.empty()) e = side(spec.substr(comma + 1), weak);
+  if (e.empty() && strong == weak) e = "the strong and weak side are the same models";
+  return e;
+}
+
 }  // namespace
 
 int cmd_score(int argc, char** argv) {
-  std::string router_dir, input;
+  std::string router_dir, input, pair;
   double calibrate = -1;
   bool quality = false;
   double threshold = -1, target_share = -1;
@@ -101,6 +133,8 @@ int cmd_score(int argc, char** argv) {
         input = value();
       } else if (a == "--calibrate") {
         calibrate = parse_double_option(a, value(), 0, 1);
+      } else if (a == "--pair") {
+        pair = value();
       } else if (a == "--quality") {
         quality = true;
       } else if (a == "--threshold") {
@@ -126,7 +160,39 @@ int cmd_score(int argc, char** argv) {
     std::fprintf(stderr, "semrouter score: %s\n", router.error().message.c_str());
     return 1;
   }
-  if (target_share >= 0) threshold = (*router)->default_threshold(target_share);
+  const router::Router& r = **router;
+  std::string model_list;
+  for (const auto& m : r.models()) model_list += (model_list.empty() ? "" : ", ") + m;
+  std::vector<size_t> strong_cols, weak_cols;
+  if (!pair.empty()) {
+    std::string err = parse_pair(pair, r.models(), strong_cols, weak_cols);
+    if (!err.empty()) {
+      std::fprintf(stderr, "semrouter score: --pair \"%s\": %s (the router's models: %s)\n", pair.c_str(), err.c_str(),
+                   model_list.c_str());
+      return 2;
+    }
+    if (target_share >= 0) {
+      std::fprintf(stderr,
+                   "semrouter score: --target-share uses the router's stored score quantiles, which are not those of "
+                   "--pair scores; run --calibrate SHARE on your prompts and pass the result as --threshold\n");
+      return 2;
+    }
+  } else if (r.strong_index() < 0 || r.weak_index() < 0) {
+    // Router::score() is a constant 0.5 for such a router: refuse rather than
+    // print meaningless scores and thresholds.
+    std::fprintf(stderr,
+                 "semrouter score: router %s was trained on N-model data (%zu models: %s); it has no strong/weak pair "
+                 "and so no score of its own. Give --pair STRONG,WEAK with two of these models, or "
+                 "use eval-router / choose_model() to pick among all of them by quality and price\n",
+                 router_dir.empty() ? "models/router" : router_dir.c_str(), r.models().size(), model_list.c_str());
+    return 2;
+  }
+  if (target_share >= 0) threshold = r.default_threshold(target_share);
+  auto mean_of = [](const std::vector<float>& q, const std::vector<size_t>& cols) {
+    float x = 0;
+    for (size_t c : cols) x += q[c];
+    return x / static_cast<float>(cols.size());
+  };
   std::ifstream file;
   std::istream* in = &std::cin;
   if (input != "-") {
@@ -157,14 +223,16 @@ int cmd_score(int argc, char** argv) {
     std::string problem = line_text(line, text);
     if (problem.empty()) {
       try {
-        float s = (*router)->score(text);
+        std::vector<float> q;
+        if (quality || !pair.empty()) q = r.expected_quality(text);
+        float s = pair.empty() ? r.score(text)
+                               : std::clamp(0.5f + 0.5f * (mean_of(q, strong_cols) - mean_of(q, weak_cols)), 0.0f, 1.0f);
         scores.push_back(s);
         out["score"] = std::round(static_cast<double>(s) * 1e6) / 1e6;
         if (threshold >= 0) out["strong"] = router::route_strong(s, threshold);
         if (quality) {
-          auto q = (*router)->expected_quality(text);
           nlohmann::json qj;
-          for (size_t k = 0; k < q.size(); ++k) qj[(*router)->models()[k]] = std::round(q[k] * 1e4) / 1e4;
+          for (size_t k = 0; k < q.size(); ++k) qj[r.models()[k]] = std::round(q[k] * 1e4) / 1e4;
           out["quality"] = qj;
         }
       } catch (const std::exception& e) {

@@ -2,6 +2,7 @@
 // {"error": ...} in place, never a crash.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -167,6 +168,79 @@ TEST_F(ScoreCli, InputDirectoryIsAnError) {
   EXPECT_NE(r.err.find("is a directory"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(d.string()), std::string::npos) << r.err;
   fs::remove_all(d);
+}
+
+// Synthetic N-model data: "big" always right, "small" right on easy prompts
+// only, "mid" right on 70 % of hard prompts.
+OutcomeSet three_model_outcomes(size_t n) {
+  OutcomeSet s = testing::synthetic_outcomes(n, 3);
+  s.models = {"big", "mid", "small"};
+  s.strong = s.weak = -1;
+  size_t i = 0;
+  for (auto& ex : s.rows) {
+    bool hard = ex.group == "hard";
+    ex.quality = {1.0f, hard ? (i++ % 10 < 7 ? 1.0f : 0.0f) : 1.0f, hard ? 0.0f : 1.0f};
+  }
+  return s;
+}
+
+// A router trained on N-model data used to score 0.5 for every prompt, and
+// --calibrate then sent everything strong. It is refused unless --pair names
+// two of its models.
+TEST(ScoreCliMulti, NModelRouterNeedsPair) {
+  std::string dir = (fs::temp_directory_path() / "sr_router_cli_multi").string();
+  TrainOptions o;
+  o.ivf_lists = 4;
+  auto trained = train_router("knn", three_model_outcomes(200), testing::synthetic_embedder(), o);
+  ASSERT_TRUE(trained);
+  ASSERT_LT((*trained)->strong_index(), 0);
+  ASSERT_TRUE(save_router(**trained, dir));
+  fs::path in = fs::temp_directory_path() / "sr_router_cli_multi.jsonl";
+  {
+    std::ofstream f(in);
+    f << R"({"text": "what is the proof of a lemma"})" << "\n" << R"({"text": "what is the recipe of a cat"})" << "\n";
+  }
+  auto refused = score({"--router", dir, "--input", in.string()});
+  EXPECT_EQ(refused.rc, 2);
+  EXPECT_EQ(refused.out, "");
+  EXPECT_NE(refused.err.find("N-model"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--pair STRONG,WEAK"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("big, mid, small"), std::string::npos) << refused.err;
+  EXPECT_EQ(score({"--router", dir, "--input", in.string(), "--calibrate", "0.5"}).rc, 2);
+
+  auto paired = score({"--router", dir, "--input", in.string(), "--pair", "big,small", "--quality"});
+  ASSERT_EQ(paired.rc, 0) << paired.err;
+  std::istringstream lines(paired.out);
+  std::string line;
+  auto loaded = load_router(dir);
+  ASSERT_TRUE(loaded);
+  std::vector<double> got;
+  for (const char* text : {"what is the proof of a lemma", "what is the recipe of a cat"}) {
+    ASSERT_TRUE(std::getline(lines, line));
+    auto j = nlohmann::json::parse(line);
+    auto q = (*loaded)->expected_quality(text);
+    double want = std::clamp(0.5 + 0.5 * (q[0] - q[2]), 0.0, 1.0);
+    EXPECT_NEAR(j["score"].get<double>(), want, 1e-5) << line;
+    EXPECT_TRUE(j["quality"].contains("mid")) << line;
+    got.push_back(j["score"].get<double>());
+  }
+  EXPECT_GT(got[0], got[1] + 0.2);  // the hard prompt needs "big" more
+  // Averaged side, as in train-router --pair.
+  EXPECT_EQ(score({"--router", dir, "--input", in.string(), "--pair", "big,mid+small"}).rc, 0);
+  // --calibrate works on the pair scores: a threshold strictly inside (0.5 would send everything strong).
+  auto cal = score({"--router", dir, "--input", in.string(), "--pair", "big,small", "--calibrate", "0.5"});
+  ASSERT_EQ(cal.rc, 0) << cal.err;
+  EXPECT_GT(nlohmann::json::parse(cal.out)["threshold"].get<double>(), got[1]);
+  // Bad pairs and --target-share with --pair are usage errors naming the models.
+  auto bad = score({"--router", dir, "--input", in.string(), "--pair", "big,tiny"});
+  EXPECT_EQ(bad.rc, 2);
+  EXPECT_NE(bad.err.find("'tiny'"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("big, mid, small"), std::string::npos) << bad.err;
+  EXPECT_EQ(score({"--router", dir, "--input", in.string(), "--pair", "big"}).rc, 2);
+  EXPECT_EQ(score({"--router", dir, "--input", in.string(), "--pair", "big,big"}).rc, 2);
+  EXPECT_EQ(score({"--router", dir, "--input", in.string(), "--pair", "big,small", "--target-share", "0.3"}).rc, 2);
+  fs::remove(in);
+  fs::remove_all(dir);
 }
 
 // Every numeric option is parsed whole and range-checked; a bad one is a usage
