@@ -60,6 +60,23 @@ std::string pct(double x) {
   return b;
 }
 
+// Writes --table and --svg (when given); an unwritable path is reported with
+// the OS error and makes the command fail (exit 1) instead of passing silently.
+int write_outputs(const std::string& table, const std::string& table_text, const std::string& svg,
+                  const std::string& svg_text) {
+  int rc = 0;
+  std::string err;
+  if (!table.empty() && !write_text_file(table, table_text, &err)) {
+    std::fprintf(stderr, "semrouter eval-router: --table: %s\n", err.c_str());
+    rc = 1;
+  }
+  if (!svg.empty() && !write_text_file(svg, svg_text, &err)) {
+    std::fprintf(stderr, "semrouter eval-router: --svg: %s\n", err.c_str());
+    rc = 1;
+  }
+  return rc;
+}
+
 int eval_multi(const router::Router& r, const router::OutcomeSet& data, const std::string& prices_path,
                const std::string& svg, const std::string& table, const std::string& name) {
   std::map<std::string, double> price_of;
@@ -144,15 +161,15 @@ int eval_multi(const router::Router& r, const router::OutcomeSet& data, const st
     out += b;
   }
   std::printf("%s", out.c_str());
-  if (!table.empty()) std::ofstream(table) << out;
+  std::string svg_text;
   if (!svg.empty()) {
     std::vector<router::PlotSeries> s = {{name + " (lambda sweep)", curve, "#1f77b4", false},
                                          {"best fixed mix", hull, "#2ca02c", true}};
     double lo = 1, hi = 0;
     for (auto& p : singles) lo = std::min(lo, p.quality), hi = std::max(hi, p.quality);
-    std::ofstream(svg) << router::render_svg(s, "Quality vs price, N models", lo, hi, "Mean price (USD / M tokens)", 1.0);
+    svg_text = router::render_svg(s, "Quality vs price, N models", lo, hi, "Mean price (USD / M tokens)", 1.0);
   }
-  return 0;
+  return write_outputs(table, out, svg, svg_text);
 }
 
 }  // namespace
@@ -327,7 +344,7 @@ int cmd_eval_router(int argc, char** argv) {
     out += b;
   }
   std::printf("%s", out.c_str());
-  if (!table.empty()) std::ofstream(table) << out;
+  std::string svg_text;
   if (!svg.empty()) {
     const char* colors[] = {"#1f77b4", "#999999", "#ff7f0e", "#9467bd", "#2ca02c"};
     std::vector<router::PlotSeries> series;
@@ -338,9 +355,9 @@ int cmd_eval_router(int argc, char** argv) {
     }
     std::string title = "Quality vs strong calls: " + std::filesystem::path(data_path).filename().string() + " (" +
                         split + ")";
-    std::ofstream(svg) << router::render_svg(series, title, orep.q_weak, orep.q_strong);
+    svg_text = router::render_svg(series, title, orep.q_weak, orep.q_strong);
   }
-  return 0;
+  return write_outputs(table, out, svg, svg_text);
 }
 
 }  // namespace sr::apps

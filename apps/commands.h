@@ -74,4 +74,18 @@ inline double parse_double_option(const std::string& option, const std::string& 
   return v;
 }
 
+//! Writes `content` to `path`; false with "cannot write PATH: <OS error>" in *err.
+inline bool write_text_file(const std::string& path, const std::string& content, std::string* err) {
+  errno = 0;
+  std::ofstream f(path, std::ios::binary);
+  if (f) f << content;
+  if (f) f.flush();
+  if (!f) {
+    int e = errno;
+    *err = "cannot write " + path + ": " + (e ? std::strerror(e) : "I/O error");
+    return false;
+  }
+  return true;
+}
+
 }  // namespace sr::apps

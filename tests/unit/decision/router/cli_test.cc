@@ -158,6 +158,38 @@ TEST_F(ScoreCli, CalibrateAndErrors) {
   fs::remove(in);
 }
 
+// Writes outcome rows as RouteLLM-style JSON Lines.
+void write_pair_jsonl(const fs::path& p, const OutcomeSet& s) {
+  std::ofstream f(p);
+  for (const auto& ex : s.rows)
+    f << nlohmann::json{{"prompt", ex.text}, {"subject", ex.group}, {"weak", ex.quality[0] > 0.5f},
+                        {"strong", ex.quality[1] > 0.5f}}
+             .dump()
+      << "\n";
+}
+
+// --svg / --table to an unwritable path used to exit 0 with no file and no word.
+TEST_F(ScoreCli, EvalRouterReportsUnwritableOutputs) {
+  fs::path data = fs::temp_directory_path() / "sr_router_cli_eval.jsonl";
+  write_pair_jsonl(data, testing::synthetic_outcomes(120, 7));
+  std::vector<std::string> args = {"--router", dir_, "--data", data.string(), "--split", "all", "--bootstrap", "0",
+                                   "--contaminated", "none"};
+  auto ok = eval(args);
+  ASSERT_EQ(ok.rc, 0) << ok.err;
+  fs::path table = fs::temp_directory_path() / "sr_router_cli_eval_table.md";
+  auto with_table = args;
+  with_table.insert(with_table.end(), {"--table", table.string()});
+  EXPECT_EQ(eval(with_table).rc, 0);
+  EXPECT_TRUE(fs::exists(table));
+  fs::remove(table);
+  args.insert(args.end(), {"--svg", "/nonexistent/x.svg", "--table", "/nonexistent/t.md"});
+  auto bad = eval(args);
+  EXPECT_EQ(bad.rc, 1);
+  EXPECT_NE(bad.err.find("cannot write /nonexistent/x.svg: No such file or directory"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("cannot write /nonexistent/t.md: No such file or directory"), std::string::npos) << bad.err;
+  fs::remove(data);
+}
+
 // A directory as --input used to print nothing and exit 0.
 TEST_F(ScoreCli, InputDirectoryIsAnError) {
   fs::path d = fs::temp_directory_path() / "sr_router_cli_dir";
