@@ -242,14 +242,29 @@ int cmd_eval_router(int argc, char** argv) {
     return 1;
   }
   std::fprintf(stderr, "eval-router: %zu prompts (%s split of %s)\n", data.rows.size(), split.c_str(), data_path.c_str());
+  if (!data.pairwise() && (*r)->strong_index() >= 0) {
+    std::string names;
+    for (const auto& m : data.models) names += (names.empty() ? "" : ", ") + m;
+    std::fprintf(stderr,
+                 "semrouter eval-router: %s has %zu models (%s) and router '%s' is a strong/weak router; give "
+                 "--pair STRONG,WEAK with two of these models (each side may average models joined by '+') to "
+                 "evaluate it as strong vs weak\n",
+                 data_path.c_str(), data.models.size(), names.c_str(), name.c_str());
+    return 2;
+  }
   if (!data.pairwise()) {
     if (prices.empty())
       prices = (std::filesystem::path(data_path).parent_path() / "multi_model_prices.json").string();
     return eval_multi(**r, data, prices, svg, table, name);
   }
   if ((*r)->strong_index() < 0) {
-    std::fprintf(stderr, "semrouter eval-router: router has no strong/weak pair\n");
-    return 1;
+    std::string names;
+    for (const auto& m : (*r)->models()) names += (names.empty() ? "" : ", ") + m;
+    std::fprintf(stderr,
+                 "semrouter eval-router: router '%s' was trained on N-model data (%s) and has no strong/weak pair; "
+                 "%s is strong/weak data, so evaluate this router on N-model data\n",
+                 name.c_str(), names.c_str(), data_path.c_str());
+    return 2;
   }
   std::vector<router::PairOutcome> o;
   std::vector<float> s_router, s_len, s_prior;

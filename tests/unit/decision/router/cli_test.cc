@@ -275,6 +275,26 @@ TEST(ScoreCliMulti, NModelRouterNeedsPair) {
   fs::remove_all(dir);
 }
 
+// A strong/weak router on N-model data without --pair used to say "model weak
+// missing from data or prices"; it now says what the data has and what to give.
+TEST_F(ScoreCli, EvalRouterOnNModelDataAsksForPair) {
+  fs::path data = fs::temp_directory_path() / "sr_router_cli_nmodel.json";
+  {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& ex : three_model_outcomes(60).rows)
+      arr.push_back({{"question", ex.text}, {"scores", {{"big", ex.quality[0]}, {"mid", ex.quality[1]}, {"small", ex.quality[2]}}}});
+    std::ofstream(data) << arr.dump();
+  }
+  auto r = eval({"--router", dir_, "--data", data.string(), "--split", "all", "--contaminated", "none"});
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("has 3 models (big, mid, small)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--pair STRONG,WEAK"), std::string::npos) << r.err;
+  auto paired = eval({"--router", dir_, "--data", data.string(), "--split", "all", "--contaminated", "none", "--pair",
+                      "big,small", "--bootstrap", "0"});
+  EXPECT_EQ(paired.rc, 0) << paired.err;
+  fs::remove(data);
+}
+
 // Every numeric option is parsed whole and range-checked; a bad one is a usage
 // error (exit 2) naming the option, the value and the allowed range. Before,
 // several aborted on an uncaught std::stoi exception or were read as 0 / 3.
