@@ -337,25 +337,42 @@ int cmd_eval_router(int argc, char** argv) {
   orep.cpt80 = router::cpt(oracle, orep.q_weak, orep.q_strong, 0.8);
   rows.push_back({"oracle", orep});
 
+  // PGR divides by q(strong) - q(weak): with no gap (e.g. strong == weak on
+  // every row) APGR, CPT and PGR are undefined, not 0.000 / nan.
+  const bool no_gap = std::abs(orep.q_strong - orep.q_weak) < 1e-12;
+  auto apgr_text = [&](double a) {
+    if (no_gap) return std::string("undefined");
+    char t[32];
+    std::snprintf(t, sizeof t, "%.3f", a);
+    return std::string(t);
+  };
+  auto cpt_text = [&](double c) { return no_gap ? std::string("undefined") : pct(c); };
   char b[512];
   std::string out;
   std::snprintf(b, sizeof b, "%zu prompts; weak %.1f%%, strong %.1f%%; %d threshold bins\n\n", o.size(),
                 orep.q_weak * 100, orep.q_strong * 100, bins);
   out += b;
-  if (bootstrap > 1) {
+  if (no_gap) {
+    std::snprintf(b, sizeof b,
+                  "APGR, CPT and PGR are undefined here: the strong and weak models have the same mean quality "
+                  "(%.1f%%) on these %zu prompts, so there is no gap for a router to recover.\n\n",
+                  orep.q_strong * 100, o.size());
+    out += b;
+    std::fprintf(stderr, "eval-router: %s", b);
+  } else if (bootstrap > 1) {
     std::snprintf(b, sizeof b, "%s APGR bootstrap std over %d resamples: %.3f\n\n", name.c_str(), bootstrap, boot_sd);
     out += b;
   }
   out += "| method | APGR | CPT(50%) | CPT(80%) |\n|---|---|---|---|\n";
   for (const auto& row : rows) {
-    std::snprintf(b, sizeof b, "| %s | %.3f | %s | %s |\n", row.name.c_str(), row.rep.apgr, pct(row.rep.cpt50).c_str(),
-                  pct(row.rep.cpt80).c_str());
+    std::snprintf(b, sizeof b, "| %s | %s | %s | %s |\n", row.name.c_str(), apgr_text(row.rep.apgr).c_str(),
+                  cpt_text(row.rep.cpt50).c_str(), cpt_text(row.rep.cpt80).c_str());
     out += b;
   }
   out += "\n| threshold | strong calls | quality | PGR |\n|---|---|---|---|\n";
   for (const auto& p : rows[0].rep.curve) {
-    std::snprintf(b, sizeof b, "| %.4f | %.1f%% | %.2f%% | %.3f |\n", p.threshold, p.strong_share * 100,
-                  p.quality * 100, router::pgr(p.quality, orep.q_weak, orep.q_strong));
+    std::snprintf(b, sizeof b, "| %.4f | %.1f%% | %.2f%% | %s |\n", p.threshold, p.strong_share * 100,
+                  p.quality * 100, apgr_text(router::pgr(p.quality, orep.q_weak, orep.q_strong)).c_str());
     out += b;
   }
   std::printf("%s", out.c_str());
@@ -364,13 +381,14 @@ int cmd_eval_router(int argc, char** argv) {
     const char* colors[] = {"#1f77b4", "#999999", "#ff7f0e", "#9467bd", "#2ca02c"};
     std::vector<router::PlotSeries> series;
     for (size_t k = 0; k < rows.size(); ++k) {
-      char lab[200];
-      std::snprintf(lab, sizeof lab, "%s (APGR %.2f)", rows[k].name.c_str(), rows[k].rep.apgr);
+      std::string lab = rows[k].name + " (APGR " + apgr_text(rows[k].rep.apgr) + ")";
       series.push_back({lab, rows[k].rep.curve, colors[std::min<size_t>(k, 4)], k > 0});
     }
     std::string title = "Quality vs strong calls: " + std::filesystem::path(data_path).filename().string() + " (" +
                         split + ")";
-    svg_text = router::render_svg(series, title, orep.q_weak, orep.q_strong);
+    double lo = orep.q_weak, hi = orep.q_strong;
+    if (no_gap) lo -= 0.05, hi += 0.05;  // a flat plot still needs a y range
+    svg_text = router::render_svg(series, title, lo, hi);
   }
   return write_outputs(table, out, svg, svg_text);
 }

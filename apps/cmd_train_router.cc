@@ -1,5 +1,6 @@
 // semrouter train-router: trains a cost-quality router from outcome data and
 // writes a router folder (router.bin + README.md model card).
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -45,6 +46,9 @@ void train_help(FILE* out) {
                "                    model W (each side may average models joined by '+')\n"
                "  --quiet           no progress bar\n");
 }
+
+// Below this many training rows train-router warns (it still trains).
+constexpr size_t kFewRows = 50;
 
 std::string default_glove_dir() {
   for (std::string c : {"../shared/data/models/glove_wink_100d", "/work/shared/data/models/glove_wink_100d"})
@@ -142,6 +146,31 @@ int cmd_train_router(int argc, char** argv) {
   router::OutcomeSet train = router::split_part(all, holdout, false, salt);
   std::fprintf(stderr, "train-router: %zu rows loaded, %zu for training (%d%% held out by prompt hash)\n",
                all.rows.size(), train.rows.size(), holdout);
+  if (train.pairwise()) {
+    // With strong == weak on every row there is nothing to learn: every
+    // router would score a constant and every metric would be 0 / 0.
+    bool differ = std::any_of(train.rows.begin(), train.rows.end(), [&](const router::Example& ex) {
+      return ex.quality[static_cast<size_t>(train.strong)] != ex.quality[static_cast<size_t>(train.weak)];
+    });
+    if (!differ) {
+      std::fprintf(stderr,
+                   "semrouter train-router: no training row where the strong and weak outcomes differ (%zu rows); "
+                   "a router cannot learn which prompts need the strong model. Check the \"strong\" and \"weak\" "
+                   "fields%s\n",
+                   train.rows.size(), pair.empty() ? "" : " and the models given to --pair");
+      return 1;
+    }
+  }
+  if (train.rows.size() < kFewRows)
+    std::fprintf(stderr,
+                 "train-router: warning: only %zu training rows; with fewer than %zu the router is unlikely to rank "
+                 "prompts better than chance\n",
+                 train.rows.size(), kFewRows);
+  if (holdout > 0 && train.rows.size() == all.rows.size())
+    std::fprintf(stderr,
+                 "train-router: warning: no prompt fell in the %d%% held-out split (%zu rows); the model card will "
+                 "have no held-out metrics\n",
+                 holdout, all.rows.size());
   auto emb = router::Embedder::load_glove(glove, vocab);
   if (!emb) {
     std::fprintf(stderr, "semrouter train-router: %s\n", emb.error().message.c_str());

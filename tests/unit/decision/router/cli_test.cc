@@ -168,6 +168,25 @@ void write_pair_jsonl(const fs::path& p, const OutcomeSet& s) {
       << "\n";
 }
 
+// strong == weak on every row: APGR is undefined, not 0.000 / nan.
+TEST_F(ScoreCli, EvalRouterSaysApgrIsUndefinedWithoutAGap) {
+  fs::path data = fs::temp_directory_path() / "sr_router_cli_nogap.jsonl";
+  auto same = testing::synthetic_outcomes(60, 9);
+  for (auto& ex : same.rows) ex.quality[0] = ex.quality[1] = ex.group == "hard" ? 0.0f : 1.0f;
+  write_pair_jsonl(data, same);
+  fs::path svg = fs::temp_directory_path() / "sr_router_cli_nogap.svg";
+  auto r = eval({"--router", dir_, "--data", data.string(), "--split", "all", "--contaminated", "none", "--svg",
+                 svg.string()});
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("APGR, CPT and PGR are undefined"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| undefined | undefined | undefined |"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("nan"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("0.000"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(svg));
+  fs::remove(svg);
+  fs::remove(data);
+}
+
 // --svg / --table to an unwritable path used to exit 0 with no file and no word.
 TEST_F(ScoreCli, EvalRouterReportsUnwritableOutputs) {
   fs::path data = fs::temp_directory_path() / "sr_router_cli_eval.jsonl";
@@ -292,6 +311,43 @@ TEST_F(ScoreCli, EvalRouterOnNModelDataAsksForPair) {
   auto paired = eval({"--router", dir_, "--data", data.string(), "--split", "all", "--contaminated", "none", "--pair",
                       "big,small", "--bootstrap", "0"});
   EXPECT_EQ(paired.rc, 0) << paired.err;
+  fs::remove(data);
+}
+
+// train-router used to train on 5 rows (0 held out) without a word, and on
+// data where strong == weak everywhere, printing "APGR 0.000 | nan% | nan%".
+TEST(TrainRouterCli, DegenerateDataIsRefusedOrWarned) {
+  fs::path data = fs::temp_directory_path() / "sr_router_cli_degenerate.jsonl";
+  const std::vector<std::string> args = {"--data", data.string(), "--out", "/tmp/sr_router_cli_never",
+                                         "--contaminated", "none", "--glove", "/nonexistent", "--quiet"};
+  {
+    std::ofstream f(data);
+    for (int i = 0; i < 80; ++i) f << nlohmann::json{{"prompt", std::string("p").append(std::to_string(i))}, {"weak", i % 3 == 0}, {"strong", i % 3 == 0}}.dump() << "\n";
+  }
+  auto same = train(args);
+  EXPECT_EQ(same.rc, 1);
+  EXPECT_NE(same.err.find("no training row where the strong and weak outcomes differ"), std::string::npos) << same.err;
+  EXPECT_FALSE(fs::exists("/tmp/sr_router_cli_never"));
+  {
+    std::ofstream f(data);
+    for (int i = 0; i < 5; ++i) f << nlohmann::json{{"prompt", std::string("p").append(std::to_string(i))}, {"weak", false}, {"strong", true}}.dump() << "\n";
+  }
+  // Training goes on (here it then stops at the missing GloVe folder).
+  auto few = train(args);
+  EXPECT_NE(few.err.find("warning: only"), std::string::npos) << few.err;
+  EXPECT_NE(few.err.find("cannot open /nonexistent"), std::string::npos) << few.err;
+  auto none_held = std::vector<std::string>(args);
+  none_held.insert(none_held.end(), {"--holdout", "1"});
+  auto empty_split = train(none_held);
+  EXPECT_NE(empty_split.err.find("no prompt fell in the 1% held-out split"), std::string::npos) << empty_split.err;
+  // A row missing a field names the file and line.
+  {
+    std::ofstream f(data);
+    f << R"({"prompt": "a", "weak": 1, "strong": 0})" << "\n" << R"({"prompt": "b", "strong": 1})" << "\n";
+  }
+  auto missing = train(args);
+  EXPECT_EQ(missing.rc, 1);
+  EXPECT_NE(missing.err.find(data.string() + ":2: no \"weak\" field"), std::string::npos) << missing.err;
   fs::remove(data);
 }
 
