@@ -77,8 +77,13 @@ int write_outputs(const std::string& table, const std::string& table_text, const
   return rc;
 }
 
-int eval_multi(const router::Router& r, const router::OutcomeSet& data, const std::string& prices_path,
-               const std::string& svg, const std::string& table, const std::string& name) {
+struct MultiResult {
+  std::string text;  // Markdown tables
+  std::vector<router::CurvePoint> curve, singles, hull;
+};
+
+// The N-model evaluation; throws std::runtime_error with a plain message.
+MultiResult compute_multi(const router::Router& r, const router::OutcomeSet& data, const std::string& prices_path) {
   std::map<std::string, double> price_of;
   try {
     std::ifstream f(prices_path);
@@ -87,18 +92,15 @@ int eval_multi(const router::Router& r, const router::OutcomeSet& data, const st
     for (auto& [k, v] : j.items())
       price_of[k] = router::blended_price(v.at("input_price").get<double>(), v.at("output_price").get<double>());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "semrouter eval-router: prices: %s\n", e.what());
-    return 1;
+    throw std::runtime_error(std::string("prices: ") + e.what());
   }
   // Router models must match the data's models (same order by name).
   std::vector<int> col;  // router model index -> data column
   std::vector<double> prices;
   for (const auto& m : r.models()) {
     auto it = std::find(data.models.begin(), data.models.end(), m);
-    if (it == data.models.end() || !price_of.count(m)) {
-      std::fprintf(stderr, "semrouter eval-router: model %s missing from data or prices\n", m.c_str());
-      return 1;
-    }
+    if (it == data.models.end()) throw std::runtime_error("router model " + m + " is not in the data");
+    if (!price_of.count(m)) throw std::runtime_error("router model " + m + " has no price in " + prices_path);
     col.push_back(static_cast<int>(it - data.models.begin()));
     prices.push_back(price_of[m]);
   }
@@ -160,6 +162,20 @@ int eval_multi(const router::Router& r, const router::OutcomeSet& data, const st
                   mix_at(p.strong_share) * 100, (p.quality - mix_at(p.strong_share)) * 100);
     out += b;
   }
+  return {out, curve, singles, hull};
+}
+
+int eval_multi(const router::Router& r, const router::OutcomeSet& data, const std::string& prices_path,
+               const std::string& svg, const std::string& table, const std::string& name) {
+  MultiResult res;
+  try {
+    res = compute_multi(r, data, prices_path);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "semrouter eval-router: %s\n", e.what());
+    return 1;
+  }
+  const std::string& out = res.text;
+  const auto &curve = res.curve, &singles = res.singles, &hull = res.hull;
   std::printf("%s", out.c_str());
   std::string svg_text;
   if (!svg.empty()) {
@@ -173,6 +189,10 @@ int eval_multi(const router::Router& r, const router::OutcomeSet& data, const st
 }
 
 }  // namespace
+
+std::string multi_model_report(const router::Router& r, const router::OutcomeSet& data, const std::string& prices_path) {
+  return compute_multi(r, data, prices_path).text;
+}
 
 int cmd_eval_router(int argc, char** argv) {
   std::string router_dir, data_path, split = "test", svg, table, prices, contaminated, name, pair;

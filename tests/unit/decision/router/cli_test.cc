@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -349,6 +350,105 @@ TEST(TrainRouterCli, DegenerateDataIsRefusedOrWarned) {
   EXPECT_EQ(missing.rc, 1);
   EXPECT_NE(missing.err.find(data.string() + ":2: no \"weak\" field"), std::string::npos) << missing.err;
   fs::remove(data);
+}
+
+// A GloVe folder in load_glove()'s layout made of the synthetic words (100-d
+// float16), so train-router runs without ../shared.
+fs::path fake_glove_dir() {
+  fs::path d = fs::temp_directory_path() / "sr_router_cli_glove";
+  fs::create_directories(d);
+  auto v = testing::synthetic_vectors();
+  std::ofstream vocab(d / "glove_wink_100d_top20k.vocab.txt");
+  std::ofstream bin(d / "glove_wink_100d_top20k.f16.bin", std::ios::binary);
+  for (size_t i = 0; i < v.words.size(); ++i) {
+    vocab << v.words[i] << "\n";
+    for (size_t k = 0; k < 100; ++k) {
+      float x = k < v.dim ? v.vecs[i * v.dim + k] : (k == 8 + i ? 0.5f : 0.0f);
+      // float16 of x: values here are small, 10 mantissa bits are plenty.
+      uint16_t h = 0;
+      if (x != 0) {
+        int e;
+        float m = std::frexp(std::fabs(x), &e);  // x = m * 2^e, m in [0.5, 1)
+        h = static_cast<uint16_t>(((x < 0) << 15) | ((e - 1 + 15) << 10) | (static_cast<int>((m * 2 - 1) * 1024) & 0x3ff));
+      }
+      bin.write(reinterpret_cast<const char*>(&h), 2);
+    }
+  }
+  return d;
+}
+
+std::string card_of(const std::string& out) { return slurp(fs::path(out) / "README.md"); }
+
+// The model card said "after dropping contaminated ones" whatever happened,
+// named RouteLLM / GPT-4 / Mixtral whatever the data, and had an empty
+// "Held-out metrics" section for N-model data.
+TEST(TrainRouterCli, ModelCardSaysWhatWasUsed) {
+  fs::path glove = fake_glove_dir();
+  fs::path data_dir = fs::temp_directory_path() / "sr_router_cli_card_data";
+  fs::remove_all(data_dir);
+  fs::create_directories(data_dir);
+  std::string out = (fs::temp_directory_path() / "sr_router_cli_card").string();
+
+  // N-model data of unknown origin with a price table, no contaminated list.
+  fs::path multi = data_dir / "mine.json";
+  {
+    nlohmann::json arr = nlohmann::json::array();
+    for (const auto& ex : three_model_outcomes(300).rows)
+      arr.push_back({{"question", ex.text}, {"scores", {{"big", ex.quality[0]}, {"mid", ex.quality[1]}, {"small", ex.quality[2]}}}});
+    std::ofstream(multi) << arr.dump();
+    std::ofstream(data_dir / "multi_model_prices.json")
+        << R"({"big": {"input_price": 1, "output_price": 1}, "mid": {"input_price": 0.5, "output_price": 0.5},)"
+        << R"( "small": {"input_price": 0.1, "output_price": 0.1}})";
+  }
+  auto r = train({"--kind", "knn", "--data", multi.string(), "--out", out, "--glove", glove.string(), "--quiet"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  std::string card = card_of(out);
+  EXPECT_NE(card.find("no contaminated_prompts.json beside the file"), std::string::npos) << card;
+  EXPECT_EQ(card.find("after dropping"), std::string::npos) << card;
+  const std::string unknown_license = std::string("`").append(multi.string()).append("`: license not known to semrouter");
+  EXPECT_NE(card.find(unknown_license), std::string::npos) << card;
+  EXPECT_EQ(card.find("RouteLLM"), std::string::npos) << card;
+  EXPECT_EQ(card.find("Mixtral"), std::string::npos) << card;
+  auto metrics = card.substr(card.find("## Held-out metrics"));
+  EXPECT_NE(metrics.find("| lambda | mean price | quality |"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("| single model | price | quality |"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("best fixed mix at same price"), std::string::npos) << metrics;
+
+  // Without a price table the card says no metrics were computed and how to get them.
+  fs::remove(data_dir / "multi_model_prices.json");
+  r = train({"--kind", "knn", "--data", multi.string(), "--out", out, "--glove", glove.string(), "--quiet"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  metrics = card_of(out).substr(card_of(out).find("## Held-out metrics"));
+  EXPECT_NE(metrics.find("No held-out metrics were computed"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("semrouter eval-router --router " + out), std::string::npos) << metrics;
+
+  // A file named and licensed like the shared RouteLLM data, with a contaminated list beside it.
+  fs::path mmlu = data_dir / "mmlu_outcomes.jsonl.gz";  // gzread reads plain text too
+  write_pair_jsonl(mmlu, testing::synthetic_outcomes(300, 5));
+  std::ofstream(data_dir / "LICENSE.routellm") << "Apache License 2.0\n";
+  std::ofstream(data_dir / "contaminated_prompts.json")
+      << nlohmann::json{{"mmlu", {testing::synthetic_outcomes(300, 5).rows[0].text}}}.dump();
+  r = train({"--kind", "knn", "--data", mmlu.string(), "--out", out, "--glove", glove.string(), "--quiet"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  card = card_of(out);
+  EXPECT_NE(card.find("contaminated prompts listed in `" + (data_dir / "contaminated_prompts.json").string()),
+            std::string::npos) << card;
+  EXPECT_NE(card.find("RouteLLM data (lm-sys/RouteLLM, Apache-2.0"), std::string::npos) << card;
+  EXPECT_EQ(card.find("LLMRouter"), std::string::npos) << card;
+  EXPECT_NE(card.find("| mmlu_outcomes.jsonl.gz |"), std::string::npos) << card;
+  // --contaminated none is said as such.
+  r = train({"--kind", "knn", "--data", mmlu.string(), "--out", out, "--glove", glove.string(), "--quiet",
+             "--contaminated", "none"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(card_of(out).find("contaminated prompts were not dropped (`--contaminated none`)"), std::string::npos);
+  // --holdout 0: no metrics, said plainly.
+  r = train({"--kind", "knn", "--data", mmlu.string(), "--out", out, "--glove", glove.string(), "--quiet",
+             "--holdout", "0"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(card_of(out).find("No prompts were held out"), std::string::npos);
+  fs::remove_all(out);
+  fs::remove_all(data_dir);
+  fs::remove_all(glove);
 }
 
 // Every numeric option is parsed whole and range-checked; a bad one is a usage
