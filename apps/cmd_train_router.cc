@@ -41,7 +41,8 @@ void train_help(FILE* out) {
                "  --knn-k N (1..10000), --knn-tau X (>0..10), --prior-tau X (>0..100),\n"
                "  --prior-smooth X (0..1e6), --mf-dim N (1..1024), --mf-epochs N (1..1000),\n"
                "  --linear-epochs N (1..1000), --folds N (2..20)   training knobs\n"
-               "  --linear-bits N, --prior-bits N   model-size knobs (hashed buckets = 2^N, N 4..20)\n"
+               "  --linear-bits N, --prior-bits N   model-size knobs (hashed buckets = 2^N, N 4..20)\n"               "  --sw-max-refs N   sw: keep at most N reference prompts, an even sample of the\n"
+               "                    training rows (1..1000000, default 10000)\n"
                "  --pair S,W        use N-model files as strong/weak data: strong model S, weak\n"
                "                    model W (each side may average models joined by '+')\n"
                "  --quiet           no progress bar\n");
