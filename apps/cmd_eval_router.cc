@@ -60,8 +60,30 @@ std::string pct(double x) {
   return b;
 }
 
-int eval_multi(const router::Router& r, const router::OutcomeSet& data, const std::string& prices_path,
-               const std::string& svg, const std::string& table, const std::string& name) {
+// Writes --table and --svg (when given); an unwritable path is reported with
+// the OS error and makes the command fail (exit 1) instead of passing silently.
+int write_outputs(const std::string& table, const std::string& table_text, const std::string& svg,
+                  const std::string& svg_text) {
+  int rc = 0;
+  std::string err;
+  if (!table.empty() && !write_text_file(table, table_text, &err)) {
+    std::fprintf(stderr, "semrouter eval-router: --table: %s\n", err.c_str());
+    rc = 1;
+  }
+  if (!svg.empty() && !write_text_file(svg, svg_text, &err)) {
+    std::fprintf(stderr, "semrouter eval-router: --svg: %s\n", err.c_str());
+    rc = 1;
+  }
+  return rc;
+}
+
+struct MultiResult {
+  std::string text;  // Markdown tables
+  std::vector<router::CurvePoint> curve, singles, hull;
+};
+
+// The N-model evaluation; throws std::runtime_error with a plain message.
+MultiResult compute_multi(const router::Router& r, const router::OutcomeSet& data, const std::string& prices_path) {
   std::map<std::string, double> price_of;
   try {
     std::ifstream f(prices_path);
@@ -70,18 +92,15 @@ int eval_multi(const router::Router& r, const router::OutcomeSet& data, const st
     for (auto& [k, v] : j.items())
       price_of[k] = router::blended_price(v.at("input_price").get<double>(), v.at("output_price").get<double>());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "semrouter eval-router: prices: %s\n", e.what());
-    return 1;
+    throw std::runtime_error(std::string("prices: ") + e.what());
   }
   // Router models must match the data's models (same order by name).
   std::vector<int> col;  // router model index -> data column
   std::vector<double> prices;
   for (const auto& m : r.models()) {
     auto it = std::find(data.models.begin(), data.models.end(), m);
-    if (it == data.models.end() || !price_of.count(m)) {
-      std::fprintf(stderr, "semrouter eval-router: model %s missing from data or prices\n", m.c_str());
-      return 1;
-    }
+    if (it == data.models.end()) throw std::runtime_error("router model " + m + " is not in the data");
+    if (!price_of.count(m)) throw std::runtime_error("router model " + m + " has no price in " + prices_path);
     col.push_back(static_cast<int>(it - data.models.begin()));
     prices.push_back(price_of[m]);
   }
@@ -143,56 +162,78 @@ int eval_multi(const router::Router& r, const router::OutcomeSet& data, const st
                   mix_at(p.strong_share) * 100, (p.quality - mix_at(p.strong_share)) * 100);
     out += b;
   }
+  return {out, curve, singles, hull};
+}
+
+int eval_multi(const router::Router& r, const router::OutcomeSet& data, const std::string& prices_path,
+               const std::string& svg, const std::string& table, const std::string& name) {
+  MultiResult res;
+  try {
+    res = compute_multi(r, data, prices_path);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "semrouter eval-router: %s\n", e.what());
+    return 1;
+  }
+  const std::string& out = res.text;
+  const auto &curve = res.curve, &singles = res.singles, &hull = res.hull;
   std::printf("%s", out.c_str());
-  if (!table.empty()) std::ofstream(table) << out;
+  std::string svg_text;
   if (!svg.empty()) {
     std::vector<router::PlotSeries> s = {{name + " (lambda sweep)", curve, "#1f77b4", false},
                                          {"best fixed mix", hull, "#2ca02c", true}};
     double lo = 1, hi = 0;
     for (auto& p : singles) lo = std::min(lo, p.quality), hi = std::max(hi, p.quality);
-    std::ofstream(svg) << router::render_svg(s, "Quality vs price, N models", lo, hi, "Mean price (USD / M tokens)", 1.0);
+    svg_text = router::render_svg(s, "Quality vs price, N models", lo, hi, "Mean price (USD / M tokens)", 1.0);
   }
-  return 0;
+  return write_outputs(table, out, svg, svg_text);
 }
 
 }  // namespace
+
+std::string multi_model_report(const router::Router& r, const router::OutcomeSet& data, const std::string& prices_path) {
+  return compute_multi(r, data, prices_path).text;
+}
 
 int cmd_eval_router(int argc, char** argv) {
   std::string router_dir, data_path, split = "test", svg, table, prices, contaminated, name, pair;
   int holdout = 20, bins = 10, bootstrap = 200;
   uint64_t salt = 0;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "semrouter eval-router: %s needs a value\n", a.c_str());
-        std::exit(2);
+  try {
+    for (int i = 1; i < argc; ++i) {
+      std::string a = argv[i];
+      auto value = [&]() -> std::string {
+        if (i + 1 >= argc) throw UsageError(a + " needs a value");
+        return argv[++i];
+      };
+      if (a == "--help" || a == "-h") {
+        eval_help(stdout);
+        return 0;
+      } else if (a == "--router") router_dir = value();
+      else if (a == "--data") data_path = value();
+      else if (a == "--split") split = value();
+      else if (a == "--holdout") holdout = static_cast<int>(parse_int_option(a, value(), 0, 90));
+      else if (a == "--split-salt") salt = parse_u64_option(a, value());
+      else if (a == "--bins") bins = static_cast<int>(parse_int_option(a, value(), 1, 1000));
+      else if (a == "--svg") svg = value();
+      else if (a == "--table") table = value();
+      else if (a == "--prices") prices = value();
+      else if (a == "--contaminated") contaminated = value();
+      else if (a == "--name") name = value();
+      else if (a == "--pair") pair = value();
+      else if (a == "--bootstrap") bootstrap = static_cast<int>(parse_int_option(a, value(), 0, 100000));
+      else {
+        std::fprintf(stderr, "semrouter eval-router: unknown option '%s'\n", a.c_str());
+        eval_help(stderr);
+        return 2;
       }
-      return argv[++i];
-    };
-    if (a == "--help" || a == "-h") {
-      eval_help(stdout);
-      return 0;
-    } else if (a == "--router") router_dir = value();
-    else if (a == "--data") data_path = value();
-    else if (a == "--split") split = value();
-    else if (a == "--holdout") holdout = std::stoi(value());
-    else if (a == "--split-salt") salt = std::stoull(value());
-    else if (a == "--bins") bins = std::stoi(value());
-    else if (a == "--svg") svg = value();
-    else if (a == "--table") table = value();
-    else if (a == "--prices") prices = value();
-    else if (a == "--contaminated") contaminated = value();
-    else if (a == "--name") name = value();
-    else if (a == "--pair") pair = value();
-    else if (a == "--bootstrap") bootstrap = std::stoi(value());
-    else {
-      std::fprintf(stderr, "semrouter eval-router: unknown option '%s'\n", a.c_str());
-      eval_help(stderr);
-      return 2;
     }
+    if (split != "test" && split != "train" && split != "all")
+      throw UsageError("--split wants test, train or all, got \"" + split + "\"");
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "semrouter eval-router: %s\n", e.what());
+    return 2;
   }
-  if (data_path.empty() || (split != "test" && split != "train" && split != "all") || bins < 1) {
+  if (data_path.empty()) {
     eval_help(stderr);
     return 2;
   }
@@ -221,14 +262,29 @@ int cmd_eval_router(int argc, char** argv) {
     return 1;
   }
   std::fprintf(stderr, "eval-router: %zu prompts (%s split of %s)\n", data.rows.size(), split.c_str(), data_path.c_str());
+  if (!data.pairwise() && (*r)->strong_index() >= 0) {
+    std::string names;
+    for (const auto& m : data.models) names += (names.empty() ? "" : ", ") + m;
+    std::fprintf(stderr,
+                 "semrouter eval-router: %s has %zu models (%s) and router '%s' is a strong/weak router; give "
+                 "--pair STRONG,WEAK with two of these models (each side may average models joined by '+') to "
+                 "evaluate it as strong vs weak\n",
+                 data_path.c_str(), data.models.size(), names.c_str(), name.c_str());
+    return 2;
+  }
   if (!data.pairwise()) {
     if (prices.empty())
       prices = (std::filesystem::path(data_path).parent_path() / "multi_model_prices.json").string();
     return eval_multi(**r, data, prices, svg, table, name);
   }
   if ((*r)->strong_index() < 0) {
-    std::fprintf(stderr, "semrouter eval-router: router has no strong/weak pair\n");
-    return 1;
+    std::string names;
+    for (const auto& m : (*r)->models()) names += (names.empty() ? "" : ", ") + m;
+    std::fprintf(stderr,
+                 "semrouter eval-router: router '%s' was trained on N-model data (%s) and has no strong/weak pair; "
+                 "%s is strong/weak data, so evaluate this router on N-model data\n",
+                 name.c_str(), names.c_str(), data_path.c_str());
+    return 2;
   }
   std::vector<router::PairOutcome> o;
   std::vector<float> s_router, s_len, s_prior;
@@ -301,42 +357,60 @@ int cmd_eval_router(int argc, char** argv) {
   orep.cpt80 = router::cpt(oracle, orep.q_weak, orep.q_strong, 0.8);
   rows.push_back({"oracle", orep});
 
+  // PGR divides by q(strong) - q(weak): with no gap (e.g. strong == weak on
+  // every row) APGR, CPT and PGR are undefined, not 0.000 / nan.
+  const bool no_gap = std::abs(orep.q_strong - orep.q_weak) < 1e-12;
+  auto apgr_text = [&](double a) {
+    if (no_gap) return std::string("undefined");
+    char t[32];
+    std::snprintf(t, sizeof t, "%.3f", a);
+    return std::string(t);
+  };
+  auto cpt_text = [&](double c) { return no_gap ? std::string("undefined") : pct(c); };
   char b[512];
   std::string out;
   std::snprintf(b, sizeof b, "%zu prompts; weak %.1f%%, strong %.1f%%; %d threshold bins\n\n", o.size(),
                 orep.q_weak * 100, orep.q_strong * 100, bins);
   out += b;
-  if (bootstrap > 1) {
+  if (no_gap) {
+    std::snprintf(b, sizeof b,
+                  "APGR, CPT and PGR are undefined here: the strong and weak models have the same mean quality "
+                  "(%.1f%%) on these %zu prompts, so there is no gap for a router to recover.\n\n",
+                  orep.q_strong * 100, o.size());
+    out += b;
+    std::fprintf(stderr, "eval-router: %s", b);
+  } else if (bootstrap > 1) {
     std::snprintf(b, sizeof b, "%s APGR bootstrap std over %d resamples: %.3f\n\n", name.c_str(), bootstrap, boot_sd);
     out += b;
   }
   out += "| method | APGR | CPT(50%) | CPT(80%) |\n|---|---|---|---|\n";
   for (const auto& row : rows) {
-    std::snprintf(b, sizeof b, "| %s | %.3f | %s | %s |\n", row.name.c_str(), row.rep.apgr, pct(row.rep.cpt50).c_str(),
-                  pct(row.rep.cpt80).c_str());
+    std::snprintf(b, sizeof b, "| %s | %s | %s | %s |\n", row.name.c_str(), apgr_text(row.rep.apgr).c_str(),
+                  cpt_text(row.rep.cpt50).c_str(), cpt_text(row.rep.cpt80).c_str());
     out += b;
   }
   out += "\n| threshold | strong calls | quality | PGR |\n|---|---|---|---|\n";
   for (const auto& p : rows[0].rep.curve) {
-    std::snprintf(b, sizeof b, "| %.4f | %.1f%% | %.2f%% | %.3f |\n", p.threshold, p.strong_share * 100,
-                  p.quality * 100, router::pgr(p.quality, orep.q_weak, orep.q_strong));
+    std::snprintf(b, sizeof b, "| %.4f | %.1f%% | %.2f%% | %s |\n", p.threshold, p.strong_share * 100,
+                  p.quality * 100, apgr_text(router::pgr(p.quality, orep.q_weak, orep.q_strong)).c_str());
     out += b;
   }
   std::printf("%s", out.c_str());
-  if (!table.empty()) std::ofstream(table) << out;
+  std::string svg_text;
   if (!svg.empty()) {
     const char* colors[] = {"#1f77b4", "#999999", "#ff7f0e", "#9467bd", "#2ca02c"};
     std::vector<router::PlotSeries> series;
     for (size_t k = 0; k < rows.size(); ++k) {
-      char lab[200];
-      std::snprintf(lab, sizeof lab, "%s (APGR %.2f)", rows[k].name.c_str(), rows[k].rep.apgr);
+      std::string lab = rows[k].name + " (APGR " + apgr_text(rows[k].rep.apgr) + ")";
       series.push_back({lab, rows[k].rep.curve, colors[std::min<size_t>(k, 4)], k > 0});
     }
     std::string title = "Quality vs strong calls: " + std::filesystem::path(data_path).filename().string() + " (" +
                         split + ")";
-    std::ofstream(svg) << router::render_svg(series, title, orep.q_weak, orep.q_strong);
+    double lo = orep.q_weak, hi = orep.q_strong;
+    if (no_gap) lo -= 0.05, hi += 0.05;  // a flat plot still needs a y range
+    svg_text = router::render_svg(series, title, lo, hi);
   }
-  return 0;
+  return write_outputs(table, out, svg, svg_text);
 }
 
 }  // namespace sr::apps

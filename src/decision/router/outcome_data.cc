@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <sstream>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -46,68 +47,122 @@ Result<std::set<std::string>> load_contaminated(const std::string& path) {
 
 namespace {
 
-float to_quality(const nlohmann::json& v) {
-  if (v.is_boolean()) return v.get<bool>() ? 1.0f : 0.0f;
-  if (v.is_number()) return std::clamp(v.get<float>(), 0.0f, 1.0f);
-  throw std::runtime_error("quality is neither boolean nor number");
+const char* json_type(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::null: return "null";
+    case nlohmann::json::value_t::boolean: return "a boolean";
+    case nlohmann::json::value_t::string: return "a string";
+    case nlohmann::json::value_t::array: return "an array";
+    case nlohmann::json::value_t::object: return "an object";
+    default: return "a number";
+  }
+}
+
+// A missing or ill-typed field of one row; load_outcomes() prefixes file and line.
+struct RowError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+float to_quality(const nlohmann::json& row, const std::string& key, const char* where = "") {
+  auto it = row.find(key);
+  if (it == row.end()) throw RowError("no \"" + key + "\" field" + where);
+  if (it->is_boolean()) return it->get<bool>() ? 1.0f : 0.0f;
+  if (it->is_number()) return std::clamp(it->get<float>(), 0.0f, 1.0f);
+  throw RowError("\"" + key + "\"" + where + " is " + json_type(*it) + ", not a boolean or number");
+}
+
+const std::string& string_field(const nlohmann::json& row, const char* first, const char* second) {
+  for (const char* key : {first, second}) {
+    if (!key) continue;
+    auto it = row.find(key);
+    if (it == row.end()) continue;
+    if (!it->is_string()) throw RowError(std::string("\"") + key + "\" is " + json_type(*it) + ", not a string");
+    return it->get_ref<const std::string&>();
+  }
+  throw RowError(second ? std::string("no \"") + first + "\" or \"" + second + "\" string field"
+                        : std::string("no \"") + first + "\" string field");
 }
 
 }  // namespace
 
 Result<OutcomeSet> load_outcomes(const std::string& path, const std::set<std::string>& drop,
-                                 const std::string& default_group) {
+                                 const std::string& default_group, size_t* dropped) {
   auto text = read_maybe_gz(path);
   if (!text) return tl::unexpected(text.error());
   OutcomeSet set;
+  size_t n_dropped = 0;
   size_t first = text->find_first_not_of(" \t\r\n");
-  try {
-    if (first != std::string::npos && (*text)[first] == '[') {
-      // N-model file: [{question, scores{...}, cluster_id}]
-      auto arr = nlohmann::json::parse(*text);
-      for (const auto& row : arr) {
-        const auto& scores = row.at("scores");
+  if (first != std::string::npos && (*text)[first] == '[') {
+    // N-model file: [{question, scores{...}, cluster_id}]
+    nlohmann::json arr;
+    try {
+      arr = nlohmann::json::parse(*text);
+    } catch (const std::exception& e) {
+      return fail(ErrorCode::kConfigInvalid, path + ": " + e.what());
+    }
+    size_t index = 0;
+    for (const auto& row : arr) {
+      try {
+        if (!row.is_object()) throw RowError(std::string("is ") + json_type(row) + ", not an object");
+        auto sc = row.find("scores");
+        if (sc == row.end() || !sc->is_object()) throw RowError("no \"scores\" object");
         if (set.models.empty()) {
-          for (auto& [k, v] : scores.items()) set.models.push_back(k);
+          for (auto& [k, v] : sc->items()) set.models.push_back(k);
           std::sort(set.models.begin(), set.models.end());
         }
         Example ex;
-        ex.text = row.contains("question") ? row["question"].get<std::string>() : row.at("text").get<std::string>();
-        if (drop.count(ex.text)) continue;
+        ex.text = string_field(row, "question", "text");
+        if (drop.count(ex.text)) {
+          ++n_dropped, ++index;
+          continue;
+        }
         ex.group = row.contains("cluster_id") ? "cluster_" + row["cluster_id"].dump() : default_group;
-        for (const auto& m : set.models) ex.quality.push_back(to_quality(scores.at(m)));
+        for (const auto& m : set.models) ex.quality.push_back(to_quality(*sc, m, " in \"scores\""));
         set.rows.push_back(std::move(ex));
+      } catch (const RowError& e) {
+        return fail(ErrorCode::kConfigInvalid, path + ": element " + std::to_string(index) + " of the array: " + e.what());
       }
-      return set;
+      ++index;
     }
-    set.models = {"weak", "strong"};
-    set.weak = 0;
-    set.strong = 1;
-    std::istringstream in(*text);
-    std::string line;
-    size_t lineno = 0;
-    while (std::getline(in, line)) {
-      ++lineno;
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      nlohmann::json row;
-      try {
-        row = nlohmann::json::parse(line);
-      } catch (const std::exception& e) {
-        return fail(ErrorCode::kConfigInvalid, path + ":" + std::to_string(lineno) + ": " + e.what());
-      }
-      Example ex;
-      ex.text = row.contains("prompt") ? row["prompt"].get<std::string>() : row.at("text").get<std::string>();
-      if (drop.count(ex.text)) continue;
-      ex.group = row.contains("subject") ? row["subject"].get<std::string>() : default_group;
-      ex.quality = {to_quality(row.at("weak")), to_quality(row.at("strong"))};
-      set.rows.push_back(std::move(ex));
-    }
-  } catch (const std::exception& e) {
-    return fail(ErrorCode::kConfigInvalid, path + ": " + e.what());
+    if (dropped) *dropped = n_dropped;
+    return set;
   }
+  set.models = {"weak", "strong"};
+  set.weak = 0;
+  set.strong = 1;
+  std::istringstream in(*text);
+  std::string line;
+  size_t lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = path + ":" + std::to_string(lineno) + ": ";
+    nlohmann::json row;
+    try {
+      row = nlohmann::json::parse(line);
+    } catch (const std::exception& e) {
+      return fail(ErrorCode::kConfigInvalid, where + e.what());
+    }
+    try {
+      if (!row.is_object()) throw RowError(std::string("the line is ") + json_type(row) + ", not a JSON object");
+      Example ex;
+      ex.text = string_field(row, "prompt", "text");
+      if (drop.count(ex.text)) {
+        ++n_dropped;
+        continue;
+      }
+      ex.group = row.contains("subject") ? string_field(row, "subject", nullptr) : default_group;
+      ex.quality = {to_quality(row, "weak"), to_quality(row, "strong")};
+      set.rows.push_back(std::move(ex));
+    } catch (const RowError& e) {
+      return fail(ErrorCode::kConfigInvalid, where + e.what());
+    }
+  }
+  if (dropped) *dropped = n_dropped;
   return set;
 }
 
-Result<OutcomeSet> load_outcome_file(const std::string& path, const std::string& contaminated) {
+Result<OutcomeSet> load_outcome_file(const std::string& path, const std::string& contaminated, LoadInfo* info) {
   namespace fs = std::filesystem;
   std::string cpath = contaminated;
   if (cpath.empty()) {
@@ -123,7 +178,14 @@ Result<OutcomeSet> load_outcome_file(const std::string& path, const std::string&
   }
   std::string stem = fs::path(path).filename().string();
   stem = stem.substr(0, stem.find_first_of("_."));
-  return load_outcomes(path, drop, stem);
+  size_t dropped = 0;
+  auto set = load_outcomes(path, drop, stem, &dropped);
+  if (info) {
+    info->contaminated_file = cpath == "none" ? "" : cpath;
+    info->contaminated_disabled = cpath == "none";
+    info->dropped = dropped;
+  }
+  return set;
 }
 
 Result<OutcomeSet> to_pairwise(const OutcomeSet& s, const std::string& spec) {

@@ -30,14 +30,25 @@ struct OutcomeSet {
 Result<std::string> read_maybe_gz(const std::string& path);
 //! Every prompt listed in a contaminated_prompts.json ({"name": [prompts]}).
 Result<std::set<std::string>> load_contaminated(const std::string& path);
-//! Loads one outcome file, dropping rows whose text is in `drop`.
-//! `default_group` names rows without a subject (e.g. "gsm8k").
+//! Loads one outcome file, dropping rows whose text is in `drop` (their count
+//! goes to *dropped). `default_group` names rows without a subject (e.g.
+//! "gsm8k"). A missing or ill-typed field is an error naming the file and the
+//! line (JSON Lines) or the array element (N-model file).
 Result<OutcomeSet> load_outcomes(const std::string& path, const std::set<std::string>& drop,
-                                 const std::string& default_group);
+                                 const std::string& default_group, size_t* dropped = nullptr);
+
+//! What load_outcome_file() did about contaminated prompts (for model cards).
+struct LoadInfo {
+  std::string contaminated_file;       // list used; "" when none was found or "none" was given
+  bool contaminated_disabled = false;  // contaminated == "none"
+  size_t dropped = 0;                  // rows dropped because they were listed
+};
 //! load_outcomes() with defaults for the shared data layout: prompts listed in
 //! `contaminated` are dropped ("" = contaminated_prompts.json beside the file,
-//! when present), and the default group is the file name up to its first '_'.
-Result<OutcomeSet> load_outcome_file(const std::string& path, const std::string& contaminated = "");
+//! when present; "none" = drop nothing), and the default group is the file name
+//! up to its first '_'. `info`, when given, says what was dropped and why.
+Result<OutcomeSet> load_outcome_file(const std::string& path, const std::string& contaminated = "",
+                                     LoadInfo* info = nullptr);
 
 //! N-model data seen as strong/weak data: `spec` is "STRONG,WEAK" where each
 //! side may average several models joined by '+' ("a,b+c+d").
