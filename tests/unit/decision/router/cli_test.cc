@@ -27,6 +27,12 @@ struct CmdResult {
   std::string out, err;
 };
 
+// A temp path of this process's own: ctest runs the tests of this binary as
+// parallel processes, and shared names made them overwrite each other's files.
+fs::path tmp(const std::string& name) {
+  return fs::temp_directory_path() / (name + "." + std::to_string(getpid()));
+}
+
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;
@@ -36,8 +42,8 @@ std::string slurp(const fs::path& p) {
 
 // Runs one subcommand in-process with stdout and stderr captured to files.
 CmdResult run_cmd(int (*cmd)(int, char**), const char* name, std::vector<std::string> args) {
-  fs::path out = fs::temp_directory_path() / "sr_router_cli_out.txt";
-  fs::path err = fs::temp_directory_path() / "sr_router_cli_err.txt";
+  fs::path out = tmp("sr_router_cli_out.txt");
+  fs::path err = tmp("sr_router_cli_err.txt");
   std::fflush(stdout);
   std::fflush(stderr);
   int saved_out = dup(1), saved_err = dup(2);
@@ -75,7 +81,7 @@ CmdResult eval(std::vector<std::string> args) {
 class ScoreCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = (fs::temp_directory_path() / "sr_router_cli_model").string();
+    dir_ = (tmp("sr_router_cli_model")).string();
     TrainOptions o;
     o.ivf_lists = 4;
     auto r = train_router("knn", testing::synthetic_outcomes(200, 1), testing::synthetic_embedder(), o);
@@ -87,7 +93,7 @@ class ScoreCli : public ::testing::Test {
 };
 
 TEST_F(ScoreCli, OneLinePerInputLineInOrder) {
-  fs::path in = fs::temp_directory_path() / "sr_router_cli_in.jsonl";
+  fs::path in = tmp("sr_router_cli_in.jsonl");
   {
     std::ofstream f(in, std::ios::binary);
     f << R"({"text": "what is the proof of a theorem"})" << "\n"
@@ -140,7 +146,7 @@ TEST_F(ScoreCli, OneLinePerInputLineInOrder) {
 }
 
 TEST_F(ScoreCli, CalibrateAndErrors) {
-  fs::path in = fs::temp_directory_path() / "sr_router_cli_in2.jsonl";
+  fs::path in = tmp("sr_router_cli_in2.jsonl");
   {
     std::ofstream f(in);
     for (int i = 0; i < 20; ++i) f << R"({"text": ")" << (i % 2 ? "hard proof" : "easy cat") << " " << i << "\"}\n";
@@ -171,11 +177,11 @@ void write_pair_jsonl(const fs::path& p, const OutcomeSet& s) {
 
 // strong == weak on every row: APGR is undefined, not 0.000 / nan.
 TEST_F(ScoreCli, EvalRouterSaysApgrIsUndefinedWithoutAGap) {
-  fs::path data = fs::temp_directory_path() / "sr_router_cli_nogap.jsonl";
+  fs::path data = tmp("sr_router_cli_nogap.jsonl");
   auto same = testing::synthetic_outcomes(60, 9);
   for (auto& ex : same.rows) ex.quality[0] = ex.quality[1] = ex.group == "hard" ? 0.0f : 1.0f;
   write_pair_jsonl(data, same);
-  fs::path svg = fs::temp_directory_path() / "sr_router_cli_nogap.svg";
+  fs::path svg = tmp("sr_router_cli_nogap.svg");
   auto r = eval({"--router", dir_, "--data", data.string(), "--split", "all", "--contaminated", "none", "--svg",
                  svg.string()});
   EXPECT_EQ(r.rc, 0) << r.err;
@@ -190,13 +196,13 @@ TEST_F(ScoreCli, EvalRouterSaysApgrIsUndefinedWithoutAGap) {
 
 // --svg / --table to an unwritable path used to exit 0 with no file and no word.
 TEST_F(ScoreCli, EvalRouterReportsUnwritableOutputs) {
-  fs::path data = fs::temp_directory_path() / "sr_router_cli_eval.jsonl";
+  fs::path data = tmp("sr_router_cli_eval.jsonl");
   write_pair_jsonl(data, testing::synthetic_outcomes(120, 7));
   std::vector<std::string> args = {"--router", dir_, "--data", data.string(), "--split", "all", "--bootstrap", "0",
                                    "--contaminated", "none"};
   auto ok = eval(args);
   ASSERT_EQ(ok.rc, 0) << ok.err;
-  fs::path table = fs::temp_directory_path() / "sr_router_cli_eval_table.md";
+  fs::path table = tmp("sr_router_cli_eval_table.md");
   auto with_table = args;
   with_table.insert(with_table.end(), {"--table", table.string()});
   EXPECT_EQ(eval(with_table).rc, 0);
@@ -212,7 +218,7 @@ TEST_F(ScoreCli, EvalRouterReportsUnwritableOutputs) {
 
 // A directory as --input used to print nothing and exit 0.
 TEST_F(ScoreCli, InputDirectoryIsAnError) {
-  fs::path d = fs::temp_directory_path() / "sr_router_cli_dir";
+  fs::path d = tmp("sr_router_cli_dir");
   fs::create_directories(d);
   auto r = score({"--router", dir_, "--input", d.string()});
   EXPECT_EQ(r.rc, 1);
@@ -240,14 +246,14 @@ OutcomeSet three_model_outcomes(size_t n) {
 // --calibrate then sent everything strong. It is refused unless --pair names
 // two of its models.
 TEST(ScoreCliMulti, NModelRouterNeedsPair) {
-  std::string dir = (fs::temp_directory_path() / "sr_router_cli_multi").string();
+  std::string dir = (tmp("sr_router_cli_multi")).string();
   TrainOptions o;
   o.ivf_lists = 4;
   auto trained = train_router("knn", three_model_outcomes(200), testing::synthetic_embedder(), o);
   ASSERT_TRUE(trained);
   ASSERT_LT((*trained)->strong_index(), 0);
   ASSERT_TRUE(save_router(**trained, dir));
-  fs::path in = fs::temp_directory_path() / "sr_router_cli_multi.jsonl";
+  fs::path in = tmp("sr_router_cli_multi.jsonl");
   {
     std::ofstream f(in);
     f << R"({"text": "what is the proof of a lemma"})" << "\n" << R"({"text": "what is the recipe of a cat"})" << "\n";
@@ -298,7 +304,7 @@ TEST(ScoreCliMulti, NModelRouterNeedsPair) {
 // A strong/weak router on N-model data without --pair used to say "model weak
 // missing from data or prices"; it now says what the data has and what to give.
 TEST_F(ScoreCli, EvalRouterOnNModelDataAsksForPair) {
-  fs::path data = fs::temp_directory_path() / "sr_router_cli_nmodel.json";
+  fs::path data = tmp("sr_router_cli_nmodel.json");
   {
     nlohmann::json arr = nlohmann::json::array();
     for (const auto& ex : three_model_outcomes(60).rows)
@@ -318,8 +324,8 @@ TEST_F(ScoreCli, EvalRouterOnNModelDataAsksForPair) {
 // train-router used to train on 5 rows (0 held out) without a word, and on
 // data where strong == weak everywhere, printing "APGR 0.000 | nan% | nan%".
 TEST(TrainRouterCli, DegenerateDataIsRefusedOrWarned) {
-  fs::path data = fs::temp_directory_path() / "sr_router_cli_degenerate.jsonl";
-  const std::vector<std::string> args = {"--data", data.string(), "--out", "/tmp/sr_router_cli_never",
+  fs::path data = tmp("sr_router_cli_degenerate.jsonl");
+  const std::vector<std::string> args = {"--data", data.string(), "--out", tmp("sr_router_cli_never").string(),
                                          "--contaminated", "none", "--glove", "/nonexistent", "--quiet"};
   {
     std::ofstream f(data);
@@ -328,7 +334,7 @@ TEST(TrainRouterCli, DegenerateDataIsRefusedOrWarned) {
   auto same = train(args);
   EXPECT_EQ(same.rc, 1);
   EXPECT_NE(same.err.find("no training row where the strong and weak outcomes differ"), std::string::npos) << same.err;
-  EXPECT_FALSE(fs::exists("/tmp/sr_router_cli_never"));
+  EXPECT_FALSE(fs::exists(tmp("sr_router_cli_never").string()));
   {
     std::ofstream f(data);
     for (int i = 0; i < 5; ++i) f << nlohmann::json{{"prompt", std::string("p").append(std::to_string(i))}, {"weak", false}, {"strong", true}}.dump() << "\n";
@@ -355,7 +361,7 @@ TEST(TrainRouterCli, DegenerateDataIsRefusedOrWarned) {
 // A GloVe folder in load_glove()'s layout made of the synthetic words (100-d
 // float16), so train-router runs without ../shared.
 fs::path fake_glove_dir() {
-  fs::path d = fs::temp_directory_path() / "sr_router_cli_glove";
+  fs::path d = tmp("sr_router_cli_glove");
   fs::create_directories(d);
   auto v = testing::synthetic_vectors();
   std::ofstream vocab(d / "glove_wink_100d_top20k.vocab.txt");
@@ -384,10 +390,10 @@ std::string card_of(const std::string& out) { return slurp(fs::path(out) / "READ
 // "Held-out metrics" section for N-model data.
 TEST(TrainRouterCli, ModelCardSaysWhatWasUsed) {
   fs::path glove = fake_glove_dir();
-  fs::path data_dir = fs::temp_directory_path() / "sr_router_cli_card_data";
+  fs::path data_dir = tmp("sr_router_cli_card_data");
   fs::remove_all(data_dir);
   fs::create_directories(data_dir);
-  std::string out = (fs::temp_directory_path() / "sr_router_cli_card").string();
+  std::string out = (tmp("sr_router_cli_card")).string();
 
   // N-model data of unknown origin with a price table, no contaminated list.
   fs::path multi = data_dir / "mine.json";
