@@ -1,6 +1,7 @@
 #include "decision/router/embedder.h"
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -15,18 +16,36 @@ constexpr float kSifA = 1e-3f;
 constexpr double kZipfNorm = 13.5;
 }  // namespace
 
-float dot(const float* a, const float* b, size_t n) {
-  // Four accumulators let the compiler vectorise without -ffast-math.
-  float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+namespace {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// An AVX2 clone picked at load time (ifunc); the default clone runs anywhere.
+#define SR_DOT_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define SR_DOT_CLONES
+#endif
+typedef float v8f __attribute__((vector_size(32)));
+}  // namespace
+
+// Half the router's scoring time is here (kNN and IVF probes). Two 8-lane
+// accumulators reduced in a fixed order: the AVX2 and the SSE clone add the
+// same numbers in the same order, so scores and trained files do not depend
+// on the CPU.
+SR_DOT_CLONES float dot(const float* a, const float* b, size_t n) {
+  v8f s0 = {}, s1 = {};
   size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += a[i] * b[i];
-    s1 += a[i + 1] * b[i + 1];
-    s2 += a[i + 2] * b[i + 2];
-    s3 += a[i + 3] * b[i + 3];
+  for (; i + 16 <= n; i += 16) {
+    v8f x0, y0, x1, y1;
+    std::memcpy(&x0, a + i, sizeof x0);
+    std::memcpy(&y0, b + i, sizeof y0);
+    std::memcpy(&x1, a + i + 8, sizeof x1);
+    std::memcpy(&y1, b + i + 8, sizeof y1);
+    s0 += x0 * y0;
+    s1 += x1 * y1;
   }
-  for (; i < n; ++i) s0 += a[i] * b[i];
-  return (s0 + s1) + (s2 + s3);
+  const v8f v = s0 + s1;
+  float r = ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+  for (; i < n; ++i) r += a[i] * b[i];
+  return r;
 }
 
 void Embedder::build_index() {

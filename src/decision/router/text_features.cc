@@ -1,9 +1,19 @@
 #include "decision/router/text_features.h"
 
-#include <cctype>
 #include <cmath>
 
 namespace sr::router {
+
+namespace {
+// ASCII classes inline: <cctype>'s calls went through the locale tables and
+// were a tenth of the router's scoring time. Same answers as the "C" locale.
+inline bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+inline bool is_upper(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+inline bool is_alpha(unsigned char c) { return is_upper(c) || (c >= 'a' && c <= 'z'); }
+inline bool is_alnum(unsigned char c) { return is_alpha(c) || is_digit(c); }
+inline bool is_punct(unsigned char c) { return c > 32 && c < 127 && !is_alnum(c); }
+inline char to_lower(unsigned char c) { return static_cast<char>(is_upper(c) ? c + 32 : c); }
+}  // namespace
 
 std::vector<std::string> tokenize(std::string_view text) {
   std::vector<std::string> out;
@@ -12,15 +22,15 @@ std::vector<std::string> tokenize(std::string_view text) {
     if (!cur.empty()) out.push_back(std::move(cur)), cur.clear();
   };
   for (unsigned char c : text) {
-    if (std::isalnum(c) || c >= 0x80) {
-      cur.push_back(static_cast<char>(std::tolower(c)));
+    if (is_alnum(c) || c >= 0x80) {
+      cur.push_back(to_lower(c));
     } else if (c == '\'' && !cur.empty()) {
       // "don't" -> "don", "'t" as GloVe has them
       flush();
       cur.push_back('\'');
     } else {
       flush();
-      if (std::ispunct(c)) out.emplace_back(1, static_cast<char>(c));
+      if (is_punct(c)) out.emplace_back(1, static_cast<char>(c));
     }
     if (out.size() > 4096) break;  // long prompts: the head is enough signal
   }
@@ -53,21 +63,21 @@ std::array<float, kNumTextStats> text_stats(std::string_view text) {
   bool in_num = false;
   for (size_t i = 0; i < n; ++i) {
     unsigned char c = static_cast<unsigned char>(text[i]);
-    if (std::isdigit(c)) {
+    if (is_digit(c)) {
       ++digits;
       if (!in_num) ++numbers;
       in_num = true;
     } else if (c != '.' && c != ',') {
       in_num = false;
     }
-    if (std::isupper(c)) ++upper;
+    if (is_upper(c)) ++upper;
     if (c == '\n') ++lines;
     if (c == '?') ++qmarks;
     if (c == '=' || c == '+' || c == '^' || c == '*' || c == '<' || c == '>' || c == '/') ++math;
     if (c == '{' || c == '}' || c == ';' || c == '_' || c == '(' || c == ')') ++code;
     if (c == '\\' || c == '$') ++latex;
     if (c == '$' || c == '%') ++money;
-    if (std::isalpha(c) || c >= 0x80) {
+    if (is_alpha(c) || c >= 0x80) {
       ++cur_word;
     } else if (cur_word) {
       ++words;
