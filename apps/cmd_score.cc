@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "decision/router/metrics.h"
+#include "decision/router/outcome_data.h"
 #include "decision/router/router.h"
 
 namespace sr::apps {
@@ -49,17 +50,6 @@ std::string json_line(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-const char* json_type(const nlohmann::json& j) {
-  switch (j.type()) {
-    case nlohmann::json::value_t::null: return "null";
-    case nlohmann::json::value_t::boolean: return "a boolean";
-    case nlohmann::json::value_t::string: return "a string";
-    case nlohmann::json::value_t::array: return "an array";
-    case nlohmann::json::value_t::object: return "an object";
-    default: return "a number";
-  }
-}
-
 // The prompt of one input line into `text`; else what is wrong, in plain
 // words ("not valid JSON: ...", "no \"text\" string field", ...).
 std::string line_text(const std::string& line, std::string& text) {
@@ -78,10 +68,10 @@ std::string line_text(const std::string& line, std::string& text) {
       return "not valid JSON: the text is not valid UTF-8 (" + what + ")";
     return "not valid JSON: " + what;
   }
-  if (!j.is_object()) return std::string("not a JSON object (got ") + json_type(j) + ")";
+  if (!j.is_object()) return std::string("not a JSON object (got ") + router::json_type_name(j) + ")";
   auto t = j.find("text");
   if (t == j.end()) return "no \"text\" string field";
-  if (!t->is_string()) return std::string("the \"text\" field is ") + json_type(*t) + ", not a string";
+  if (!t->is_string()) return std::string("the \"text\" field is ") + router::json_type_name(*t) + ", not a string";
   text = t->get<std::string>();
   return "";
 }

@@ -45,9 +45,7 @@ Result<std::set<std::string>> load_contaminated(const std::string& path) {
   return out;
 }
 
-namespace {
-
-const char* json_type(const nlohmann::json& j) {
+const char* json_type_name(const nlohmann::json& j) {
   switch (j.type()) {
     case nlohmann::json::value_t::null: return "null";
     case nlohmann::json::value_t::boolean: return "a boolean";
@@ -57,6 +55,8 @@ const char* json_type(const nlohmann::json& j) {
     default: return "a number";
   }
 }
+
+namespace {
 
 // A missing or ill-typed field of one row; load_outcomes() prefixes file and line.
 struct RowError : std::runtime_error {
@@ -68,7 +68,7 @@ float to_quality(const nlohmann::json& row, const std::string& key, const char* 
   if (it == row.end()) throw RowError("no \"" + key + "\" field" + where);
   if (it->is_boolean()) return it->get<bool>() ? 1.0f : 0.0f;
   if (it->is_number()) return std::clamp(it->get<float>(), 0.0f, 1.0f);
-  throw RowError("\"" + key + "\"" + where + " is " + json_type(*it) + ", not a boolean or number");
+  throw RowError("\"" + key + "\"" + where + " is " + json_type_name(*it) + ", not a boolean or number");
 }
 
 const std::string& string_field(const nlohmann::json& row, const char* first, const char* second) {
@@ -76,7 +76,7 @@ const std::string& string_field(const nlohmann::json& row, const char* first, co
     if (!key) continue;
     auto it = row.find(key);
     if (it == row.end()) continue;
-    if (!it->is_string()) throw RowError(std::string("\"") + key + "\" is " + json_type(*it) + ", not a string");
+    if (!it->is_string()) throw RowError(std::string("\"") + key + "\" is " + json_type_name(*it) + ", not a string");
     return it->get_ref<const std::string&>();
   }
   throw RowError(second ? std::string("no \"") + first + "\" or \"" + second + "\" string field"
@@ -103,7 +103,7 @@ Result<OutcomeSet> load_outcomes(const std::string& path, const std::set<std::st
     size_t index = 0;
     for (const auto& row : arr) {
       try {
-        if (!row.is_object()) throw RowError(std::string("is ") + json_type(row) + ", not an object");
+        if (!row.is_object()) throw RowError(std::string("is ") + json_type_name(row) + ", not an object");
         auto sc = row.find("scores");
         if (sc == row.end() || !sc->is_object()) throw RowError("no \"scores\" object");
         if (set.models.empty()) {
@@ -144,7 +144,7 @@ Result<OutcomeSet> load_outcomes(const std::string& path, const std::set<std::st
       return fail(ErrorCode::kConfigInvalid, where + e.what());
     }
     try {
-      if (!row.is_object()) throw RowError(std::string("the line is ") + json_type(row) + ", not a JSON object");
+      if (!row.is_object()) throw RowError(std::string("the line is ") + json_type_name(row) + ", not a JSON object");
       Example ex;
       ex.text = string_field(row, "prompt", "text");
       if (drop.count(ex.text)) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "base/result.h"
 
 namespace sr::router {
@@ -34,6 +36,10 @@ Result<std::set<std::string>> load_contaminated(const std::string& path);
 //! goes to *dropped). `default_group` names rows without a subject (e.g.
 //! "gsm8k"). A missing or ill-typed field is an error naming the file and the
 //! line (JSON Lines) or the array element (N-model file).
+//! "null", "a boolean", "a number", "a string", "an array" or "an object":
+//! for messages that say what a JSON value was instead of what was expected.
+const char* json_type_name(const nlohmann::json& j);
+
 Result<OutcomeSet> load_outcomes(const std::string& path, const std::set<std::string>& drop,
                                  const std::string& default_group, size_t* dropped = nullptr);
 

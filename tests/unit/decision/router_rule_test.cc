@@ -156,15 +156,21 @@ TEST(RouterRuleCost, OutputTokensFromRequestElseRuleAssumptionTimesChoices) {
   EXPECT_EQ((*rr)->pick("p", -1, cost).model->name, "mid");
 }
 
-TEST(RouterRuleCost, StrongWeakGoesWeakWhenStrongDoesNotFit) {
-  config::Config cfg = models_config();
-  auto router = std::make_shared<FixedRouter>(std::vector<std::string>{"S", "W"}, std::vector<float>{0.9f, 0.1f}, 0, 1);
+// A strong/weak rule over top (strong) and cheap (weak) with threshold 0.5,
+// whose router expects qualities `q_strong` and `q_weak` for every prompt.
+Result<std::unique_ptr<RouterRule>> strong_weak_rule(const config::Config& cfg, float q_strong, float q_weak) {
+  auto router = std::make_shared<FixedRouter>(std::vector<std::string>{"S", "W"}, std::vector<float>{q_strong, q_weak}, 0, 1);
   config::RouterAction a;
   a.router = "r";
   a.strong = "top";
   a.weak = "cheap";
   a.threshold = 0.5;
-  auto rr = RouterRule::create(a, router, cfg);
+  return RouterRule::create(a, router, cfg);
+}
+
+TEST(RouterRuleCost, StrongWeakGoesWeakWhenStrongDoesNotFit) {
+  config::Config cfg = models_config();
+  auto rr = strong_weak_rule(cfg, 0.9f, 0.1f);
   ASSERT_TRUE(rr) << rr.error().message;
   RequestCost cost;
   cost.input_tokens = 100;
@@ -182,13 +188,7 @@ TEST(RouterRuleCost, StrongWeakGoesWeakWhenStrongDoesNotFit) {
 
 TEST(RouterRuleCost, StrongWeakWeakChoiceIsNeverUpgradedByACap) {
   config::Config cfg = models_config();
-  auto router = std::make_shared<FixedRouter>(std::vector<std::string>{"S", "W"}, std::vector<float>{0.1f, 0.9f}, 0, 1);
-  config::RouterAction a;
-  a.router = "r";
-  a.strong = "top";
-  a.weak = "cheap";
-  a.threshold = 0.5;
-  auto rr = RouterRule::create(a, router, cfg);
+  auto rr = strong_weak_rule(cfg, 0.1f, 0.9f);
   ASSERT_TRUE(rr);
   RequestCost cost;
   cost.max_output_tokens = 1000;
