@@ -198,39 +198,26 @@ int cmd_eval_router(int argc, char** argv) {
   std::string router_dir, data_path, split = "test", svg, table, prices, contaminated, name, pair;
   int holdout = 20, bins = 10, bootstrap = 200;
   uint64_t salt = 0;
-  try {
-    for (int i = 1; i < argc; ++i) {
-      std::string a = argv[i];
-      auto value = [&]() -> std::string {
-        if (i + 1 >= argc) throw UsageError(a + " needs a value");
-        return argv[++i];
-      };
-      if (a == "--help" || a == "-h") {
-        eval_help(stdout);
-        return 0;
-      } else if (a == "--router") router_dir = value();
-      else if (a == "--data") data_path = value();
-      else if (a == "--split") split = value();
-      else if (a == "--holdout") holdout = static_cast<int>(parse_int_option(a, value(), 0, 90));
-      else if (a == "--split-salt") salt = parse_u64_option(a, value());
-      else if (a == "--bins") bins = static_cast<int>(parse_int_option(a, value(), 1, 1000));
-      else if (a == "--svg") svg = value();
-      else if (a == "--table") table = value();
-      else if (a == "--prices") prices = value();
-      else if (a == "--contaminated") contaminated = value();
-      else if (a == "--name") name = value();
-      else if (a == "--pair") pair = value();
-      else if (a == "--bootstrap") bootstrap = static_cast<int>(parse_int_option(a, value(), 0, 100000));
-      else {
-        std::fprintf(stderr, "semrouter eval-router: unknown option '%s'\n", a.c_str());
-        eval_help(stderr);
-        return 2;
-      }
-    }
-    if (split != "test" && split != "train" && split != "all")
-      throw UsageError("--split wants test, train or all, got \"" + split + "\"");
-  } catch (const UsageError& e) {
-    std::fprintf(stderr, "semrouter eval-router: %s\n", e.what());
+  int rc = parse_options("eval-router", argc, argv, eval_help, [&](const Option& o) {
+    if (o.is("--router")) router_dir = o.value();
+    else if (o.is("--data")) data_path = o.value();
+    else if (o.is("--split")) split = o.value();
+    else if (o.is("--holdout")) holdout = static_cast<int>(o.int_in(0, 90));
+    else if (o.is("--split-salt")) salt = o.u64();
+    else if (o.is("--bins")) bins = static_cast<int>(o.int_in(1, 1000));
+    else if (o.is("--svg")) svg = o.value();
+    else if (o.is("--table")) table = o.value();
+    else if (o.is("--prices")) prices = o.value();
+    else if (o.is("--contaminated")) contaminated = o.value();
+    else if (o.is("--name")) name = o.value();
+    else if (o.is("--pair")) pair = o.value();
+    else if (o.is("--bootstrap")) bootstrap = static_cast<int>(o.int_in(0, 100000));
+    else return false;
+    return true;
+  });
+  if (rc >= 0) return rc;
+  if (split != "test" && split != "train" && split != "all") {
+    std::fprintf(stderr, "semrouter eval-router: --split wants test, train or all, got \"%s\"\n", split.c_str());
     return 2;
   }
   if (data_path.empty()) {

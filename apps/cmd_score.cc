@@ -107,40 +107,18 @@ int cmd_score(int argc, char** argv) {
   double calibrate = -1;
   bool quality = false;
   double threshold = -1, target_share = -1;
-  try {
-    for (int i = 1; i < argc; ++i) {
-      std::string a = argv[i];
-      auto value = [&]() -> std::string {
-        if (i + 1 >= argc) throw UsageError(a + " needs a value");
-        return argv[++i];
-      };
-      if (a == "--help" || a == "-h") {
-        score_help(stdout);
-        return 0;
-      } else if (a == "--router") {
-        router_dir = value();
-      } else if (a == "--input") {
-        input = value();
-      } else if (a == "--calibrate") {
-        calibrate = parse_double_option(a, value(), 0, 1);
-      } else if (a == "--pair") {
-        pair = value();
-      } else if (a == "--quality") {
-        quality = true;
-      } else if (a == "--threshold") {
-        threshold = parse_double_option(a, value(), 0, 1);
-      } else if (a == "--target-share") {
-        target_share = parse_double_option(a, value(), 0, 1);
-      } else {
-        std::fprintf(stderr, "semrouter score: unknown option '%s'\n", a.c_str());
-        score_help(stderr);
-        return 2;
-      }
-    }
-  } catch (const UsageError& e) {
-    std::fprintf(stderr, "semrouter score: %s\n", e.what());
-    return 2;
-  }
+  const int rc = parse_options("score", argc, argv, score_help, [&](const Option& o) {
+    if (o.is("--router")) router_dir = o.value();
+    else if (o.is("--input")) input = o.value();
+    else if (o.is("--calibrate")) calibrate = o.number_in(0, 1);
+    else if (o.is("--pair")) pair = o.value();
+    else if (o.is("--quality")) quality = true;
+    else if (o.is("--threshold")) threshold = o.number_in(0, 1);
+    else if (o.is("--target-share")) target_share = o.number_in(0, 1);
+    else return false;
+    return true;
+  });
+  if (rc >= 0) return rc;
   if (input.empty()) {
     score_help(stderr);
     return 2;

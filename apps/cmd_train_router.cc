@@ -89,52 +89,35 @@ int cmd_train_router(int argc, char** argv) {
   router::TrainOptions opt;
   std::string cmdline = "semrouter train-router";
   for (int i = 1; i < argc; ++i) cmdline += std::string(" ") + argv[i];
-  try {
-    for (int i = 1; i < argc; ++i) {
-      std::string a = argv[i];
-      auto value = [&]() -> std::string {
-        if (i + 1 >= argc) throw UsageError(a + " needs a value");
-        return argv[++i];
-      };
-      auto int_opt = [&](long long lo, long long hi) { return static_cast<int>(parse_int_option(a, value(), lo, hi)); };
-      auto num_opt = [&](double lo, double hi, bool lo_open) {
-        return static_cast<float>(parse_double_option(a, value(), lo, hi, lo_open));
-      };
-      if (a == "--help" || a == "-h") {
-        train_help(stdout);
-        return 0;
-      } else if (a == "--kind") kind = value();
-      else if (a == "--data") data_files.push_back(value());
-      else if (a == "--out") out = value();
-      else if (a == "--holdout") holdout = int_opt(0, 90);
-      else if (a == "--split-salt") salt = parse_u64_option(a, value());
-      else if (a == "--sw-max-refs") opt.sw_max_refs = int_opt(1, 1000000);
-      else if (a == "--seed") opt.seed = parse_u64_option(a, value());
-      else if (a == "--glove") glove = value();
-      else if (a == "--vocab") vocab = static_cast<size_t>(int_opt(1, 20000));
-      else if (a == "--contaminated") contaminated = value();
-      else if (a == "--knn-k") opt.knn_k = int_opt(1, 10000);
-      else if (a == "--knn-tau") opt.knn_tau = num_opt(0, 10, true);
-      else if (a == "--prior-tau") opt.prior_tau = num_opt(0, 100, true);
-      else if (a == "--prior-smooth") opt.prior_smooth = num_opt(0, 1e6, false);
-      else if (a == "--mf-dim") opt.mf_dim = int_opt(1, 1024);
-      else if (a == "--mf-epochs") opt.mf_epochs = int_opt(1, 1000);
-      else if (a == "--linear-epochs") opt.linear_epochs = int_opt(1, 1000);
-      else if (a == "--folds") opt.folds = int_opt(2, 20);
-      else if (a == "--linear-bits") opt.linear_bits = int_opt(4, 20);
-      else if (a == "--prior-bits") opt.prior_bits = int_opt(4, 20);
-      else if (a == "--quiet") quiet = true;
-      else if (a == "--pair") pair = value();
-      else {
-        std::fprintf(stderr, "semrouter train-router: unknown option '%s'\n", a.c_str());
-        train_help(stderr);
-        return 2;
-      }
-    }
-  } catch (const UsageError& e) {
-    std::fprintf(stderr, "semrouter train-router: %s\n", e.what());
-    return 2;
-  }
+  const int rc = parse_options("train-router", argc, argv, train_help, [&](const Option& o) {
+    auto int_opt = [&](long long lo, long long hi) { return static_cast<int>(o.int_in(lo, hi)); };
+    auto num_opt = [&](double lo, double hi, bool lo_open) { return static_cast<float>(o.number_in(lo, hi, lo_open)); };
+    if (o.is("--kind")) kind = o.value();
+    else if (o.is("--data")) data_files.push_back(o.value());
+    else if (o.is("--out")) out = o.value();
+    else if (o.is("--holdout")) holdout = int_opt(0, 90);
+    else if (o.is("--split-salt")) salt = o.u64();
+    else if (o.is("--sw-max-refs")) opt.sw_max_refs = int_opt(1, 1000000);
+    else if (o.is("--seed")) opt.seed = o.u64();
+    else if (o.is("--glove")) glove = o.value();
+    else if (o.is("--vocab")) vocab = static_cast<size_t>(int_opt(1, 20000));
+    else if (o.is("--contaminated")) contaminated = o.value();
+    else if (o.is("--knn-k")) opt.knn_k = int_opt(1, 10000);
+    else if (o.is("--knn-tau")) opt.knn_tau = num_opt(0, 10, true);
+    else if (o.is("--prior-tau")) opt.prior_tau = num_opt(0, 100, true);
+    else if (o.is("--prior-smooth")) opt.prior_smooth = num_opt(0, 1e6, false);
+    else if (o.is("--mf-dim")) opt.mf_dim = int_opt(1, 1024);
+    else if (o.is("--mf-epochs")) opt.mf_epochs = int_opt(1, 1000);
+    else if (o.is("--linear-epochs")) opt.linear_epochs = int_opt(1, 1000);
+    else if (o.is("--folds")) opt.folds = int_opt(2, 20);
+    else if (o.is("--linear-bits")) opt.linear_bits = int_opt(4, 20);
+    else if (o.is("--prior-bits")) opt.prior_bits = int_opt(4, 20);
+    else if (o.is("--quiet")) quiet = true;
+    else if (o.is("--pair")) pair = o.value();
+    else return false;
+    return true;
+  });
+  if (rc >= 0) return rc;
   if (data_files.empty() || out.empty()) {
     train_help(stderr);
     return 2;

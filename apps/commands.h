@@ -6,9 +6,11 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -77,6 +79,46 @@ inline double parse_double_option(const std::string& option, const std::string& 
                      num(hi) + ", got \"" + value + "\"");
   }
   return v;
+}
+
+//! One option being parsed: its name, and its value on demand (the next
+//! argument; UsageError when there is none).
+struct Option {
+  const std::string& name;
+  const std::function<std::string()>& value;
+  bool is(const char* n) const { return name == n; }
+  long long int_in(long long lo, long long hi) const { return parse_int_option(name, value(), lo, hi); }
+  uint64_t u64() const { return parse_u64_option(name, value()); }
+  double number_in(double lo, double hi, bool lo_open = false) const { return parse_double_option(name, value(), lo, hi, lo_open); }
+};
+
+//! Walks a subcommand's options: `on` returns false for an unknown option.
+//! --help / -h prints `help` to stdout. Returns -1 to go on, else the exit
+//! code: 0 after --help, 2 after a usage error (message and help on stderr).
+inline int parse_options(const char* cmd, int argc, char** argv, void (*help)(FILE*),
+                         const std::function<bool(const Option&)>& on) {
+  try {
+    for (int i = 1; i < argc; ++i) {
+      const std::string a = argv[i];
+      if (a == "--help" || a == "-h") {
+        help(stdout);
+        return 0;
+      }
+      const std::function<std::string()> value = [&]() -> std::string {
+        if (i + 1 >= argc) throw UsageError(a + " needs a value");
+        return argv[++i];
+      };
+      if (!on(Option{a, value})) {
+        std::fprintf(stderr, "semrouter %s: unknown option '%s'\n", cmd, a.c_str());
+        help(stderr);
+        return 2;
+      }
+    }
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "semrouter %s: %s\n", cmd, e.what());
+    return 2;
+  }
+  return -1;
 }
 
 //! Writes `content` to `path`; false with "cannot write PATH: <OS error>" in *err.
