@@ -111,24 +111,28 @@ RouterPick RouterRule::pick(std::string_view prompt, double request_budget, cons
     if (request_budget >= 0) budget = std::min(budget, request_budget);
     std::vector<double> capped;
     std::span<const double> prices = prices_;
-    int fallback = cheapest_;  // when nothing fits: the cheapest mapped model
     if (cap >= 0) {
-      // Over the cost cap: unchoosable, like an unmapped model; the fallback
-      // becomes the cheapest estimate for this request.
+      // Over the cost cap: unchoosable, like an unmapped model.
       capped = prices_;
-      double cheapest_usd = std::numeric_limits<double>::infinity();
-      for (size_t i = 0; i < capped.size(); ++i) {
-        if (!mapped_[i]) continue;
-        const double e = usd(*mapped_[i]);
-        if (e < cheapest_usd) { cheapest_usd = e; fallback = static_cast<int>(i); }
-        if (e > cap) capped[i] = std::numeric_limits<double>::infinity();
-      }
+      for (size_t i = 0; i < capped.size(); ++i)
+        if (mapped_[i] && usd(*mapped_[i]) > cap) capped[i] = std::numeric_limits<double>::infinity();
       prices = capped;
     }
     int chosen = router::choose_model(q, prices, lambda_, budget).model;
-    // Nothing fits: still answer, with the cheapest (refusing is the budget
-    // guard's call; the rule's own budget admits a model, checked at load).
-    if (chosen < 0) chosen = fallback;
+    if (chosen < 0) {
+      // Nothing fits every cap: still answer (refusing is the budget guard's
+      // call), with the cheapest model for this request (by estimate when a
+      // cost cap applies) among those the rule's own budget admits; the load
+      // check guarantees there is one, and the rule's budget is never broken.
+      const double rule_budget = budget_ < 0 ? std::numeric_limits<double>::infinity() : budget_;
+      double best = std::numeric_limits<double>::infinity();
+      for (size_t i = 0; i < mapped_.size(); ++i) {
+        if (!mapped_[i] || !(prices_[i] <= rule_budget)) continue;
+        const double c = cap >= 0 ? usd(*mapped_[i]) : prices_[i];
+        if (c < best || chosen < 0) { best = c; chosen = static_cast<int>(i); }
+      }
+      if (chosen < 0) chosen = cheapest_;
+    }
     p.model = mapped_[static_cast<size_t>(chosen)];
     p.expected_quality = q[static_cast<size_t>(chosen)];
     p.budget_limited = chosen != preferred;

@@ -9,7 +9,7 @@ namespace sr::demo {
 namespace {
 
 constexpr std::string_view kFaultNames[kFaultCount] = {
-    "none", "500", "429", "reset", "stall", "drop_mid_stream", "slow_headers", "slow_body"};
+    "none", "500", "429", "reset", "stall", "drop_mid_stream", "slow_headers", "slow_body", "400"};
 
 constexpr std::string_view kDirectiveOpen = "[mock:";
 
@@ -73,7 +73,7 @@ Result<void> set_field(MockBehavior& b, std::string_view key, std::string_view v
   }
   if (key == "fault") {
     auto f = parse_fault(value);
-    if (!f) return bad("unknown fault (none, 500, 429, reset, stall, drop_mid_stream, slow_headers, slow_body)");
+    if (!f) return bad("unknown fault (none, 500, 429, reset, stall, drop_mid_stream, slow_headers, slow_body, 400)");
     b.fault = *f;
     return {};
   }

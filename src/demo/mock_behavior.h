@@ -21,11 +21,12 @@ enum class Fault : uint8_t {
   kDropMidStream,  //!< send part of the body (some SSE chunks), then close
   kSlowHeaders,    //!< write the response head one line at a time, header_delay_ms apart
   kSlowBody,       //!< non-streamed: write the body in 8 pieces, chunk_delay_ms apart
+  k400,            //!< HTTP 400 with an invalid_request_error body (not retryable: relayed)
 };
-inline constexpr int kFaultCount = 8;
+inline constexpr int kFaultCount = 9;
 
 //! Stable name used in JSON, directives, stats and the CLI: "none", "500", "429",
-//! "reset", "stall", "drop_mid_stream", "slow_headers", "slow_body".
+//! "reset", "stall", "drop_mid_stream", "slow_headers", "slow_body", "400".
 std::string_view fault_name(Fault fault);
 //! Inverse of fault_name(); nullopt for an unknown name.
 std::optional<Fault> parse_fault(std::string_view name);

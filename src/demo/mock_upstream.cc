@@ -381,6 +381,13 @@ struct MockUpstream::Impl {
                                          "server_error"),
                               keep_alive, name));
     }
+    if (b.fault == Fault::k400) {
+      co_return !co_await write_all(
+          sock, full_response(400, kJson,
+                              error_json("This model's maximum context length is exceeded. (mock " + name + ")",
+                                         "invalid_request_error", "context_length_exceeded"),
+                              keep_alive, name));
+    }
     if (b.fault == Fault::k429) {
       // Built outside the co_await: GCC 12 cannot keep an initializer_list
       // temporary in a coroutine frame.

@@ -17,7 +17,7 @@
   M(signals_total, kCounter, "Signal results by signal and label", "signal,label")                           \
   M(guard_actions_total, kCounter, "Guard actions by guard and action", "guard,action")                      \
   M(router_decisions_total, kCounter, "Cost-quality router choices by rule and model", "rule,model")        \
-  M(router_budget_limited_total, kCounter, "Router choices changed by a cost cap or a key's remaining budget", "rule") \
+  M(router_budget_limited_total, kCounter, "Router choices changed by a price budget, a cost cap or a key's remaining budget", "rule") \
   M(router_cost_saved_usd_total, kCounter, "Estimated USD saved against always using the strongest model", "rule") \
   M(budget_sync_failures_total, kCounter, "Failed syncs of per-key budget spend with the shared store (Redis)", "") \
   M(connections_active, kGauge, "Open client connections", "")                                                \

@@ -187,7 +187,8 @@ Result<void> RequestParser::parse(std::string& body, ChatRequest& out) {
       if (key == "max_completion_tokens") max_completion_seen = true;
     } else if (key == "n") {
       int64_t c;
-      if (!v.get_int64().get(c) && c >= 1 && c <= 128) out.choices = static_cast<uint32_t>(c);
+      // OpenAI allows up to 128; vLLM more. Bounded only to keep estimates finite.
+      if (!v.get_int64().get(c) && c >= 1 && c <= 1000000) out.choices = static_cast<uint32_t>(c);
     } else if (key == "tools" || key == "functions") {
       if (v.is_null()) continue;
       dom::array a;

@@ -509,7 +509,9 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
     if (charged || budget_usd < 0) return;
     upstream::Usage billed = u;
     if (!u.found()) {
-      if (!streamed) return;
+      // Estimates only for a streamed answer: an error status (e.g. a 400
+      // for a too-long prompt, relayed chunked) produced nothing to bill.
+      if (!streamed || final_status >= 300) return;
       billed.prompt_tokens = static_cast<int64_t>((request_bytes + 3) / 4);
       billed.completion_tokens = static_cast<int64_t>((content_bytes + 3) / 4);
     }

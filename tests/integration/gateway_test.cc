@@ -193,6 +193,28 @@ TEST_F(Gateway, StreamsWithoutUsageAreChargedAnEstimate) {
   EXPECT_EQ(post_chat(port_, no_usage_stream, key).status, 429) << "the estimate (~0.005 USD) spent the budget";
 }
 
+// An error answer to a stream request (here a relayed 400, e.g. a prompt over
+// the context length) produced nothing to bill: no estimate is charged (found
+// by review: the whole prompt was charged as if streamed).
+TEST_F(Gateway, ErrorAnswersToStreamsAreNotCharged) {
+  start(default_yaml() + "budgets:\n  keys:\n    - { key: sk-tight, usd: 0.000001 }\n");
+  const std::map<std::string, std::string> key = {{"authorization", "Bearer sk-tight"}};
+  MockBehavior b;
+  b.fault = Fault::k400;
+  b.fail_next = 2;
+  small_->set_behavior(b);
+  const std::string stream_req = R"({"model":"auto","stream":true,"messages":[{"role":"user","content":"a very long prompt"}]})";
+  auto r1 = post_chat(port_, stream_req, key);
+  EXPECT_EQ(r1.status, 400) << r1.body;
+  EXPECT_NE(r1.body.find("context_length_exceeded"), std::string::npos) << r1.body;
+  auto r2 = post_chat(port_, stream_req, key);
+  EXPECT_EQ(r2.status, 400) << "still not charged: the upstream answered again, not the budget check";
+  // A real streamed answer is charged (its estimate spends this tiny budget).
+  auto r3 = post_chat(port_, stream_req, key);
+  EXPECT_EQ(r3.status, 200) << r3.body;
+  EXPECT_EQ(post_chat(port_, stream_req, key).status, 429);
+}
+
 // budgets.store: redis://: spend is shared with every instance on that Redis.
 // The gateway's own spend reaches Redis within its sync period, and spend by
 // another instance (a second ledger here) closes the key here too.

@@ -56,7 +56,7 @@ ModelChoice choose_model(std::span<const float> q, std::span<const double> price
   for (size_t i = 0; i < q.size(); ++i) {
     // An infinite price marks a model that may not be chosen (0 * inf would
     // make its utility NaN, which no comparison below could rank).
-    if (!std::isfinite(prices[i])) continue;
+    if (!std::isfinite(prices[i]) || !std::isfinite(q[i])) continue;  // NaN quality: no claim to rank
     if (!no_budget && prices[i] > budget) continue;
     double u = static_cast<double>(q[i]) - lambda * prices[i];
     bool better = best.model < 0 || u > best.utility + 1e-12 ||

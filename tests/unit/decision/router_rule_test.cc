@@ -126,6 +126,33 @@ TEST(RouterRulePrice, LambdaTradesQualityForPrice) {
   EXPECT_FALSE(p.budget_limited) << "lambda is a preference, not a cap";
 }
 
+// Nothing fits both the rule's price budget and the cost cap: the fallback
+// still keeps to the rule's budget (found by review: it took the cheapest
+// estimate, whose blended price was over the budget).
+TEST(RouterRuleCost, FallbackNeverBreaksTheRuleBudget) {
+  auto cfg = config::load_config_string(
+      "version: 1\nrouting:\n  default: inheavy\nmodels:\n"
+      "  - name: outheavy\n    url: http://a/v1\n    price: { input_per_mtok: 0.1, output_per_mtok: 20 }\n"
+      "  - name: inheavy\n    url: http://b/v1\n    price: { input_per_mtok: 8, output_per_mtok: 0.2 }\n",
+      "test.yaml");
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  auto router = std::make_shared<FixedRouter>(std::vector<std::string>{"O", "I"}, std::vector<float>{0.9f, 0.5f}, -1, -1);
+  config::RouterAction a;
+  a.router = "r";
+  a.model_map = {{"O", "outheavy"}, {"I", "inheavy"}};
+  a.budget = 5;  // blended: outheavy 10.05 (over), inheavy 4.1
+  auto rr = RouterRule::create(a, router, *cfg);
+  ASSERT_TRUE(rr) << rr.error().message;
+  RequestCost cost;
+  cost.input_tokens = 100000;  // inheavy: 0.8 USD, outheavy: 0.0102 USD
+  cost.max_output_tokens = 10;
+  cost.max_usd = 0.05;         // fits outheavy only, which the rule's budget excludes
+  RouterPick p = (*rr)->pick("p", -1, cost);
+  EXPECT_EQ(p.model->name, "inheavy");
+  EXPECT_TRUE(p.budget_limited);
+  EXPECT_FLOAT_EQ(static_cast<float>(p.expected_quality), 0.5f);
+}
+
 TEST(RouterRuleCost, RuleCapAndCallerCapTheTighterWins) {
   config::Config cfg = models_config();
   auto router = std::make_shared<FixedRouter>(std::vector<std::string>{"A", "B", "C"}, std::vector<float>{0.5f, 0.7f, 0.9f}, -1, -1);

@@ -52,6 +52,9 @@ TEST(ChatRequest, OutputLimitsAndChoices) {
   ASSERT_TRUE(old.r);
   EXPECT_EQ(old.req.max_output_tokens, 300);
   EXPECT_EQ(old.req.choices, 3u);
+  auto many = parse("{" + msgs + R"(,"n":1000})");  // vLLM allows more than OpenAI's 128
+  ASSERT_TRUE(many.r);
+  EXPECT_EQ(many.req.choices, 1000u);
   // max_completion_tokens wins over max_tokens in either key order.
   auto both1 = parse("{" + msgs + R"(,"max_completion_tokens":50,"max_tokens":300})");
   auto both2 = parse("{" + msgs + R"(,"max_tokens":300,"max_completion_tokens":50})");
@@ -59,7 +62,7 @@ TEST(ChatRequest, OutputLimitsAndChoices) {
   EXPECT_EQ(both1.req.max_output_tokens, 50);
   EXPECT_EQ(both2.req.max_output_tokens, 50);
   for (const char* odd : {R"(,"max_tokens":-1,"n":0)", R"(,"max_tokens":1.5,"n":"2")", R"(,"max_tokens":null,"n":null)",
-                          R"(,"max_tokens":"100","n":1000)"}) {
+                          R"(,"max_tokens":"100","n":10000000)"}) {
     auto p = parse("{" + msgs + odd + "}");
     ASSERT_TRUE(p.r) << odd << ": " << p.r.error().message;
     EXPECT_EQ(p.req.max_output_tokens, -1) << odd;

@@ -184,6 +184,9 @@ TEST(RouterChoice, MaximisesQualityMinusLambdaCost) {
   std::vector<double> p4 = {inf, 0.1, inf, 1.0};
   EXPECT_EQ(choose_model(q4, p4, 0.0).model, 3);
   EXPECT_EQ(choose_model(q4, p4, 1.0).model, 1);
+  // A NaN quality (a broken predictor) is passed over, not kept forever.
+  std::vector<float> qn = {std::nanf(""), 0.7f, 0.9f};
+  EXPECT_EQ(choose_model(qn, price, 0.0).model, 2);
   std::vector<double> all_inf = {inf, inf, inf, inf};
   EXPECT_EQ(choose_model(q4, all_inf, 0.0).model, -1);
 }
