@@ -127,8 +127,10 @@ Result<uint64_t> parse_duration_ms(std::string_view text) {
 std::string redact_url_credentials(std::string_view url) {
   const size_t scheme = url.find("://");
   const size_t from = scheme == std::string_view::npos ? 0 : scheme + 3;
-  const size_t at = url.find('@', from);
-  if (at == std::string_view::npos) return std::string(url);
+  // The last '@', as parse_redis_url reads it: a raw '@' in a password must
+  // not leave its tail visible.
+  const size_t at = url.rfind('@');
+  if (at == std::string_view::npos || at < from) return std::string(url);
   return std::string(url.substr(0, from)) + "***" + std::string(url.substr(at));
 }
 

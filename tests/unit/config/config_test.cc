@@ -84,6 +84,12 @@ TEST(Config, BudgetStore) {
   }
   EXPECT_EQ(redact_url_credentials("redis://u:pw@h:1/2"), "redis://***@h:1/2");
   EXPECT_EQ(redact_url_credentials("redis://h:1"), "redis://h:1");
+  // A raw '@' inside the password (found by review: its tail was shown).
+  EXPECT_EQ(redact_url_credentials("redis://:hunter2@secret@127.0.0.1:abc"), "redis://***@127.0.0.1:abc");
+  auto raw_at = parse_redis_url("redis://user:zq@xv@cache:0");
+  ASSERT_FALSE(raw_at);
+  EXPECT_EQ(raw_at.error().message.find("xv"), std::string::npos) << raw_at.error().message;
+  EXPECT_EQ(raw_at.error().message.find("zq"), std::string::npos) << raw_at.error().message;
   auto cfg = load(std::string(kMinimal) + "budgets:\n  store: redis://:hunter2@cache\n  default_usd: 1\n");
   ASSERT_TRUE(cfg) << cfg.error().message;
   EXPECT_EQ(cfg->budgets.redis_password, "hunter2");
