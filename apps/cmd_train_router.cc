@@ -91,7 +91,12 @@ int cmd_train_router(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) cmdline += std::string(" ") + argv[i];
   const int rc = parse_options("train-router", argc, argv, train_help, [&](const Option& o) {
     auto int_opt = [&](long long lo, long long hi) { return static_cast<int>(o.int_in(lo, hi)); };
-    auto num_opt = [&](double lo, double hi, bool lo_open) { return static_cast<float>(o.number_in(lo, hi, lo_open)); };
+    auto num_opt = [&](double lo, double hi, bool lo_open) {
+      // Stored as float: a value above `lo` as a double may round to it (1e-50 -> 0).
+      const float f = static_cast<float>(o.number_in(lo, hi, lo_open));
+      if (lo_open && !(f > static_cast<float>(lo))) throw UsageError(o.name + " is too small to store (as a 32-bit float)");
+      return f;
+    };
     if (o.is("--kind")) kind = o.value();
     else if (o.is("--data")) data_files.push_back(o.value());
     else if (o.is("--out")) out = o.value();

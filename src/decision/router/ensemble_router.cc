@@ -81,6 +81,11 @@ Result<std::unique_ptr<EnsembleRouter>> EnsembleRouter::train(const OutcomeSet& 
   std::vector<size_t> rows;
   for (size_t i = 0; i < n; ++i)
     if (!xs[i].empty()) rows.push_back(i), x.insert(x.end(), xs[i].begin(), xs[i].end());
+  // The stacker learns from out-of-fold predictions; with too few rows no
+  // fold had both a training and a held part.
+  if (rows.empty())
+    return fail(ErrorCode::kConfigInvalid, "ensemble: " + std::to_string(n) + " training rows are too few for " +
+                                               std::to_string(folds) + " folds (train a prior, knn or linear router instead)");
   r->in_ = static_cast<int>(xs[rows[0]].size());
   r->heads_ = static_cast<int>(m + (data.pairwise() ? 1 : 0));
   const size_t in = static_cast<size_t>(r->in_);

@@ -480,6 +480,8 @@ TEST(RouterCliOptions, BadNumericOptionsAreUsageErrors) {
       {"train-router", {"--mf-dim", "0"}, "from 1 to 1024"},
       {"train-router", {"--knn-tau", "0"}, "above 0"},
       {"train-router", {"--knn-tau", "nan"}, "above 0"},
+      {"train-router", {"--knn-tau", "1e-50"}, "too small to store"},  // a double above 0, a float 0
+      {"train-router", {"--prior-tau", "1e-46"}, "too small to store"},
       {"train-router", {"--vocab", "1e3"}, "from 1 to 20000"},
       {"train-router", {"--folds", "1"}, "from 2 to 20"},
       {"train-router", {"--split-salt", ""}, "0 to 18446744073709551615"},

@@ -94,6 +94,19 @@ TEST_P(EachRouter, ScoringIsThreadSafe) {
 INSTANTIATE_TEST_SUITE_P(Kinds, EachRouter, ::testing::Values("prior", "knn", "sw", "mf", "linear", "ensemble"),
                          [](const auto& info) { return info.param; });
 
+// One training row: no fold has both parts (found by review: a segfault).
+TEST(EnsembleRouter, TooFewRowsIsAnErrorNotACrash) {
+  auto emb = testing::synthetic_embedder();
+  auto one = testing::synthetic_outcomes(1, 5);
+  auto r = train_router("ensemble", one, emb, TrainOptions{});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("too few"), std::string::npos) << r.error().message;
+  for (const char* kind : {"prior", "knn", "linear", "mf", "sw"}) {
+    auto k = train_router(kind, one, emb, TrainOptions{});
+    if (k) EXPECT_GE((*k)->score("what is the proof"), 0.0f) << kind;  // trains or refuses, never crashes
+  }
+}
+
 // SW ranking sums weights per outcome pattern before deriving battles; the
 // result must be RouteLLM's per-battle formulation, computed here naively.
 TEST(SwRouter, PatternGroupingEqualsPerBattleFit) {
