@@ -93,8 +93,10 @@ int cmd_train_router(int argc, char** argv) {
     auto int_opt = [&](long long lo, long long hi) { return static_cast<int>(o.int_in(lo, hi)); };
     auto num_opt = [&](double lo, double hi, bool lo_open) {
       // Stored as float: a value above `lo` as a double may round to it (1e-50 -> 0).
-      const float f = static_cast<float>(o.number_in(lo, hi, lo_open));
-      if (lo_open && !(f > static_cast<float>(lo))) throw UsageError(o.name + " is too small to store (as a 32-bit float)");
+      const std::string v = o.value();
+      const float f = static_cast<float>(parse_double_option(o.name, v, lo, hi, lo_open));
+      if (lo_open && !(f > static_cast<float>(lo)))
+        throw UsageError(o.name + " is too small to store (as a 32-bit float), got \"" + v + "\"");
       return f;
     };
     if (o.is("--kind")) kind = o.value();
