@@ -82,6 +82,17 @@ void RedisLedger::run() {
   }
 }
 
+void RedisLedger::set_credentials(std::string user, std::string password) {
+  std::lock_guard sync_lock(sync_mu_);  // options_ and redis_ belong to sync()
+  options_.user = std::move(user);
+  options_.password = std::move(password);
+  if (redis_ != nullptr) {
+    redisFree(static_cast<redisContext*>(redis_));
+    redis_ = nullptr;
+  }
+  auth_warned_ = false;  // a refusal of the new password is news again
+}
+
 bool RedisLedger::sync() {
   std::lock_guard sync_lock(sync_mu_);
   struct Item {

@@ -44,6 +44,10 @@ class RedisLedger final : public SpendLedger {
   double spent(std::string_view key, std::chrono::milliseconds period, TimePoint now) const override;
   void add(std::string_view key, double usd, std::chrono::milliseconds period, TimePoint now) override;
 
+  //! New AUTH credentials (a rotated password, from a config reload): the
+  //! connection is dropped and the next sync authenticates with these.
+  void set_credentials(std::string user, std::string password);
+
   //! Runs one sync now (tests; the thread does this every sync_period). True
   //! when Redis answered every command without an error.
   bool sync();

@@ -408,7 +408,9 @@ Result<uint16_t> Server::start(RuntimePtr rt) {
     o.user = budgets.redis_user;
     o.password = budgets.redis_password;
     o.sync_failures = &registry_.counter(metrics::Family::budget_sync_failures_total);
-    ledger_ = std::make_unique<guards::RedisLedger>(std::move(o));
+    auto redis = std::make_unique<guards::RedisLedger>(std::move(o));
+    redis_ledger_ = redis.get();
+    ledger_ = std::move(redis);
   }
   std::atomic_store(&runtime_, rt);
   const config::Server& sc = rt->config->server;
@@ -488,9 +490,20 @@ const RuntimePtr& Server::runtime_for(Worker& w) const {
 }
 
 void Server::set_runtime(RuntimePtr rt) {
-  if (rt->config->budgets.store != ledger_store_) {
-    std::fprintf(stderr, "semrouter: budgets.store changed to %s; spend stays in %s until a restart\n",
-                 rt->config->budgets.store_shown().c_str(), config::redact_url_credentials(ledger_store_).c_str());
+  const config::Budgets& b = rt->config->budgets;
+  if (b.store != ledger_store_) {
+    // Same Redis, new credentials (a rotated password): applied at once, so
+    // shared budgets keep working. Anything else needs a restart.
+    auto old_url = config::parse_redis_url(ledger_store_);
+    if (redis_ledger_ != nullptr && b.store != "memory" && old_url && old_url->host == b.redis_host &&
+        old_url->port == b.redis_port && old_url->db == b.redis_db) {
+      redis_ledger_->set_credentials(b.redis_user, b.redis_password);
+      ledger_store_ = b.store;
+      std::fprintf(stderr, "semrouter: budgets.store credentials changed; the Redis ledger authenticates anew\n");
+    } else {
+      std::fprintf(stderr, "semrouter: budgets.store changed to %s; spend stays in %s until a restart\n",
+                   b.store_shown().c_str(), config::redact_url_credentials(ledger_store_).c_str());
+    }
   }
   std::atomic_store(&runtime_, std::move(rt));
   runtime_version_.fetch_add(1, std::memory_order_acq_rel);

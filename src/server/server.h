@@ -18,6 +18,10 @@
 #include "server/access_log.h"
 #include "server/runtime.h"
 
+namespace sr::guards {
+class RedisLedger;
+}  // namespace sr::guards
+
 namespace sr::server {
 
 struct Worker;
@@ -76,6 +80,7 @@ class Server {
   metrics::Registry& registry_;
   std::unique_ptr<AccessLog> log_;
   std::unique_ptr<guards::SpendLedger> ledger_;
+  guards::RedisLedger* redis_ledger_ = nullptr;  //!< ledger_ when the store is Redis (credential rotation)
   std::string ledger_store_;
   std::shared_ptr<const Runtime> runtime_;  // accessed with std::atomic_load/store
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -245,6 +245,35 @@ TEST_F(Gateway, PerKeyBudgetIsSharedThroughRedis) {
   EXPECT_EQ(status, 429) << "the other instance's spend closed the key here";
 }
 
+// A rotated Redis password: a reload with the new one re-authenticates the
+// ledger at once (found by review: only a restart did, and shared budgets
+// went unenforced meanwhile).
+TEST_F(Gateway, RedisPasswordRotationAppliesOnReload) {
+  if (!std::filesystem::exists(kRedis)) GTEST_SKIP() << "needs redis-server (Debian's redis-server package)";
+  const int redis_port = free_port();
+  auto redis = std::make_unique<RedisProcess>(redis_port, std::vector<std::string>{"--requirepass", "first-pw"});
+  ASSERT_TRUE(redis->running());
+  auto cfg_with = [&](const std::string& pw) {
+    return default_yaml() + "budgets:\n  store: redis://:" + pw + "@127.0.0.1:" + std::to_string(redis_port) +
+           "\n  keys:\n    - { key: sk-rot, usd: 1 }\n";
+  };
+  start(cfg_with("first-pw"));
+  const std::map<std::string, std::string> key = {{"authorization", "Bearer sk-rot"}};
+  ASSERT_EQ(post_chat(port_, chat("hi"), key).status, 200);
+  for (int i = 0; i < 300 && redis->stored_total() <= 0; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_GT(redis->stored_total(), 0.0) << "spend reached Redis with the first password";
+  // Redis comes back (empty) with a new password; the old one is refused.
+  redis.reset();
+  redis = std::make_unique<RedisProcess>(redis_port, std::vector<std::string>{"--requirepass", "second-pw"});
+  ASSERT_TRUE(redis->running());
+  ASSERT_EQ(post_chat(port_, chat("hi"), key).status, 200);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(redis->stored_total(), 0.0) << "the old password is refused";
+  reload(cfg_with("second-pw"), 2);
+  for (int i = 0; i < 300 && redis->stored_total() <= 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_GT(redis->stored_total(), 0.0) << "after the reload the ledger writes again, with the new password";
+}
+
 // A non-streamed body trickled out in pieces, each within first_byte of the
 // last, must still time out as a whole (a per-read deadline restarts with
 // every piece: 8 pieces x 150 ms would take 1.2 s, and 8 x 1 h forever).

@@ -44,7 +44,10 @@ class RedisProcess {
     const std::string p = std::to_string(port);
     std::vector<const char*> argv = {kRedis, "--port", p.c_str(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                                      "--loglevel", "warning"};
-    for (const auto& e : extra) argv.push_back(e.c_str());
+    for (size_t i = 0; i < extra.size(); ++i) {
+      argv.push_back(extra[i].c_str());
+      if (extra[i] == "--requirepass" && i + 1 < extra.size()) password_ = extra[i + 1];
+    }
     argv.push_back(nullptr);
     if (posix_spawn(&pid_, kRedis, nullptr, nullptr, const_cast<char**>(argv.data()), environ) != 0) pid_ = -1;
     for (int i = 0; i < 300 && pid_ > 0; ++i) {  // up to 3 s to accept connections
@@ -67,8 +70,7 @@ class RedisProcess {
   // Runs one command on a connection of its own; the reply as text (integers
   // as decimal), "" for none.
   std::string command(const char* cmd) const {
-    timeval tv{1, 0};
-    redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
+    redisContext* c = connect();
     std::string out;
     if (c != nullptr && c->err == 0) {
       auto* r = static_cast<redisReply*>(redisCommand(c, cmd));
@@ -85,8 +87,7 @@ class RedisProcess {
   // The spend Redis holds under the ledger's prefix: every instance's field of
   // every key, summed.
   double stored_total() const {
-    timeval tv{1, 0};
-    redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
+    redisContext* c = connect();
     double sum = 0;
     if (c != nullptr && c->err == 0) {
       auto* keys = static_cast<redisReply*>(redisCommand(c, "KEYS semrouter:spend:*"));
@@ -102,8 +103,19 @@ class RedisProcess {
   }
 
  private:
+  // A connection of its own, authenticated when the server has a password.
+  redisContext* connect() const {
+    timeval tv{1, 0};
+    redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
+    if (c != nullptr && c->err == 0 && !password_.empty()) {
+      auto* r = static_cast<redisReply*>(redisCommand(c, "AUTH %s", password_.c_str()));
+      if (r != nullptr) freeReplyObject(r);
+    }
+    return c;
+  }
   int port_;
   pid_t pid_ = -1;
+  std::string password_;
 };
 
 }  // namespace sr::testing
