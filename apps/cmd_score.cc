@@ -119,6 +119,10 @@ int cmd_score(int argc, char** argv) {
     return true;
   });
   if (rc >= 0) return rc;
+  if (threshold >= 0 && target_share >= 0) {
+    std::fprintf(stderr, "semrouter score: give --threshold or --target-share, not both\n");
+    return 2;
+  }
   if (input.empty()) {
     score_help(stderr);
     return 2;

@@ -509,6 +509,10 @@ TEST(RouterCliOptions, BadNumericOptionsAreUsageErrors) {
   EXPECT_EQ(train({"--data", "x", "--out", "y", "--seed"}).rc, 2);
   EXPECT_EQ(eval({"--data", "x", "--bins"}).rc, 2);
   EXPECT_EQ(score({"--input", "x", "--calibrate"}).rc, 2);
+  // Two ways to set one threshold: refused rather than one silently winning.
+  CmdResult both = score({"--input", "x", "--threshold", "0.5", "--target-share", "0.3"});
+  EXPECT_EQ(both.rc, 2);
+  EXPECT_NE(both.err.find("not both"), std::string::npos) << both.err;
 }
 
 }  // namespace
