@@ -93,7 +93,7 @@ Result<std::unique_ptr<RouterRule>> RouterRule::create(const config::RouterActio
   return rr;
 }
 
-RouterPick RouterRule::pick(std::string_view prompt, double request_budget, const RequestCost& cost) const {
+RouterPick RouterRule::pick(std::string_view prompt, double request_budget, const RequestCost& cost, bool observe) const {
   RouterPick p;
   // The cost cap: the tighter of the rule's and the caller's.
   double cap = max_cost_usd_;
@@ -146,7 +146,7 @@ RouterPick RouterRule::pick(std::string_view prompt, double request_budget, cons
   p.threshold = share_ ? share_->threshold() : threshold_;
   p.model = router::route_strong(p.score, p.threshold) ? strong_ : weak_;
   p.most_expensive = strong_;
-  if (share_) share_->observe(p.score);
+  if (share_ && observe) share_->observe(p.score);
   if (cap >= 0) {
     // Strong that does not fit goes weak; if neither fits, the cheaper one.
     const config::Model* other = p.model == strong_ ? weak_ : strong_;

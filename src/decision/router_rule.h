@@ -66,7 +66,8 @@ class RouterRule {
   //! estimate exceeds the tighter of the rule's max_cost_usd and cost.max_usd
   //! is passed over; if none fits, the cheapest estimate is chosen (whether
   //! to refuse a request is the budget guard's call, not the router's).
-  RouterPick pick(std::string_view prompt, double budget = -1, const RequestCost& cost = {}) const;
+  //! `observe` false: a dry run, which a strong_share rule does not count.
+  RouterPick pick(std::string_view prompt, double budget = -1, const RequestCost& cost = {}, bool observe = true) const;
   const router::Router& router() const { return *router_; }
 
  private:

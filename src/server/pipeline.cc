@@ -1,5 +1,6 @@
 #include "server/pipeline.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cmath>
 #include <optional>
@@ -318,6 +319,163 @@ bool parse_non_negative(std::string_view text, double& out) {
 }
 }  // namespace
 
+namespace {
+
+// What the routing core decides for one parsed request: the rule, the
+// router's pick for a router rule, and the guards' verdict. Synchronous, no
+// I/O and no metrics: the chat path and the dry-run endpoint share it. A dry
+// run leaves no trace (a strong_share rule does not count its score).
+struct RoutePlan {
+  decision::Decision d;
+  bool routed = false;        //!< a router rule picked the model
+  decision::RouterPick pick;  //!< when routed
+  config::Guards g;           //!< the guards in effect
+  guards::Outcome guard;
+};
+
+Result<RoutePlan> plan_route(const Runtime& rt, const parse::ChatRequest& chat, std::string_view body, const http1::Head& req,
+                             RequestSignals& sig, double budget_left, bool dry_run) {
+  decision::RouteInput in{chat, [&req](std::string_view name) -> std::string_view { return req.get(name); }, &sig};
+  auto decided = rt.rules.decide(in);
+  if (!decided) return tl::unexpected(decided.error());
+  RoutePlan plan;
+  plan.d = std::move(*decided);
+  decision::Decision& d = plan.d;
+  if (d.rule_index >= 0) {
+    if (const auto& rr = rt.router_rules[static_cast<size_t>(d.rule_index)]) {
+      std::string_view prompt = chat.last_user_text().empty() ? chat.all_text() : chat.last_user_text();
+      // Per-request price cap (USD per million tokens), e.g. set by an API gateway per key.
+      double budget = -1;
+      if (req.has("x-semrouter-budget") && !parse_non_negative(req.get("x-semrouter-budget"), budget))
+        return fail(ErrorCode::kBadRequestSchema, "x-semrouter-budget must be a non-negative number");
+      // Per-request cost cap (USD): the client's header, tightened by what the
+      // key has left, so a key near its limit is routed to models it can afford.
+      decision::RequestCost cost;
+      cost.input_tokens = decision::estimate_input_tokens(chat.all_text().size(), chat.messages.size());
+      cost.max_output_tokens = chat.max_output_tokens;
+      cost.choices = chat.choices;
+      cost.max_usd = budget_left;
+      if (double b; req.has("x-semrouter-max-cost-usd")) {
+        if (!parse_non_negative(req.get("x-semrouter-max-cost-usd"), b))
+          return fail(ErrorCode::kBadRequestSchema, "x-semrouter-max-cost-usd must be a non-negative number");
+        cost.max_usd = cost.max_usd < 0 ? b : std::min(cost.max_usd, b);
+      }
+      plan.pick = rr->pick(prompt, budget, cost, /*observe=*/!dry_run);
+      plan.routed = true;
+      d.candidates = rt.rules.with_fallbacks(plan.pick.model);
+    }
+  }
+  const config::Guards* rule_guards = d.rule_index >= 0 ? &rt.config->routing.rules[static_cast<size_t>(d.rule_index)].guards : nullptr;
+  plan.g = guards::effective(rt.config->guards, rule_guards);
+  plan.guard = guards::apply(plan.g, *rt.config, chat, body, sig, rt.signals.pii.get(), d.candidates);
+  return plan;
+}
+
+}  // namespace
+
+net::awaitable<bool> handle_route(Worker& w, ClientConn& conn, RuntimePtr rt) {
+  Server& srv = w.server;
+  // conn.head views the input buffer: everything is read before the one co_await.
+  const http1::Head& req = conn.head;
+  const bool keep = req.keep_alive && !srv.draining();
+  parse::ChatRequest& chat = w.chat;
+  std::string& body = conn.body;
+  std::string out;
+  ErrorCode code = ErrorCode::kInternal;
+  std::string error;
+  if (auto r = w.json.parse(body, chat); !r) {
+    code = r.error().code;
+    error = r.error().message;
+  } else {
+    // What the key has left, read only (a dry run charges nothing).
+    const config::Budgets& budgets = rt->config->budgets;
+    const std::string client_auth(req.get("authorization"));
+    const std::string_view spend_key = budgets.enabled() ? guards::budget_key(client_auth) : std::string_view();
+    const double limit = budgets.limit_for(spend_key);
+    double left = -1;
+    if (limit >= 0)
+      left = limit - srv.ledger().spent(spend_key, std::chrono::milliseconds(budgets.period_ms), std::chrono::system_clock::now());
+    RequestSignals sig(rt->signals, chat);
+    auto planned = plan_route(*rt, chat, body, req, sig, left, /*dry_run=*/true);
+    if (!planned) {
+      code = planned.error().code;
+      error = planned.error().message;
+    } else {
+      const RoutePlan& plan = *planned;
+      auto num = [](double v) {
+        char b[32];
+        std::snprintf(b, sizeof b, "%.6g", v);
+        return std::string(b);
+      };
+      const bool blocked = plan.guard.action == guards::Action::kBlockJailbreak || plan.guard.action == guards::Action::kBlockPii;
+      const std::vector<const config::Model*>& cands =
+          plan.guard.action == guards::Action::kReroute ? plan.guard.candidates : plan.d.candidates;
+      out = "{\"rule\":";
+      parse::append_json_string(out, plan.d.rule);
+      out += ",\"model\":";
+      if (blocked || cands.empty()) out += "null";
+      else parse::append_json_string(out, cands.front()->name);
+      out += ",\"candidates\":[";
+      for (size_t i = 0; i < cands.size(); ++i) {
+        if (i) out += ",";
+        parse::append_json_string(out, cands[i]->name);
+      }
+      out += "]";
+      if (plan.routed) {
+        const decision::RouterPick& p = plan.pick;
+        out += ",\"router\":{\"choice\":";
+        parse::append_json_string(out, p.model->name);
+        if (p.score >= 0) out += ",\"score\":" + num(p.score) + ",\"threshold\":" + num(p.threshold);
+        else out += ",\"expected_quality\":" + num(p.expected_quality);
+        if (p.max_usd >= 0) out += ",\"max_cost_usd\":" + num(p.max_usd) + ",\"estimated_cost_usd\":" + num(p.estimated_usd);
+        out += std::string(",\"budget_limited\":") + (p.budget_limited ? "true" : "false") + "}";
+      }
+      static constexpr const char* kActions[] = {"pass", "block", "block", "redact", "reroute"};
+      out += ",\"guard\":{\"action\":\"";
+      out += kActions[static_cast<int>(plan.guard.action)];
+      out += "\",\"reason\":";
+      parse::append_json_string(out, plan.guard.reason);
+      out += "}";
+      if (limit >= 0) out += ",\"key_budget\":{\"limit_usd\":" + num(limit) + ",\"left_usd\":" + num(std::max(0.0, left)) + "}";
+      // Every signal, computed now if no rule needed it (this is an explanation).
+      out += ",\"signals\":{";
+      bool first = true;
+      auto cls = [&](const char* name, const signals::Classification* c, bool positive) {
+        if (!c) return;
+        out += first ? "\"" : ",\"";
+        first = false;
+        out += name;
+        out += "\":{\"label\":";
+        parse::append_json_string(out, c->label);
+        out += positive ? ",\"score\":" + num(c->positive) : ",\"confidence\":" + num(c->confidence);
+        out += "}";
+      };
+      cls("domain", sig.domain(), false);
+      cls("jailbreak", sig.jailbreak(), true);
+      cls("language", sig.language(), false);
+      if (const auto* ents = sig.pii()) {
+        out += first ? "\"pii\":[" : ",\"pii\":[";
+        std::vector<std::string_view> seen;
+        for (const auto& e : *ents) {
+          if (std::find(seen.begin(), seen.end(), std::string_view(e.type)) != seen.end()) continue;
+          if (!seen.empty()) out += ",";
+          seen.push_back(e.type);
+          parse::append_json_string(out, e.type);
+        }
+        out += "]";
+      }
+      out += "}}";
+    }
+  }
+  if (!error.empty()) {
+    srv.count_error(code);
+    srv.count_response("route", error_http_status(code));
+    co_return co_await write_error(conn, code, error, keep) && keep;
+  }
+  srv.count_response("route", 200);
+  co_return co_await write_simple(conn, 200, "application/json", out, keep) && keep;
+}
+
 net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clock::time_point t_start) {
   Server& srv = w.server;
   // conn.head views the connection's input buffer: read it only before the first
@@ -377,60 +535,37 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
 
   // ---- signals + decision + guards (synchronous: nothing in here awaits)
   RequestSignals sig(rt->signals, chat);
-  decision::RouteInput in{chat,
-                          [&req](std::string_view name) -> std::string_view { return req.get(name); },
-                          &sig};
-  auto decided = rt->rules.decide(in);
-  if (!decided) co_return co_await fail_request(decided.error().code, decided.error().message);
-  decision::Decision& d = *decided;
+  auto planned = plan_route(*rt, chat, body, req, sig, budget_left, /*dry_run=*/false);
+  if (!planned) co_return co_await fail_request(planned.error().code, planned.error().message);
+  RoutePlan& plan = *planned;
+  decision::Decision& d = plan.d;
+  const config::Guards& g = plan.g;
+  guards::Outcome& guard = plan.guard;
 
-  // A router rule: the cost-quality router picks among the rule's models.
+  // A router rule: headers and counters for the router's pick.
   response::Headers router_headers;
   const config::Model* router_baseline = nullptr;  // "always strong" model, for cost saved
-  if (d.rule_index >= 0) {
-    if (const auto& rr = rt->router_rules[static_cast<size_t>(d.rule_index)]) {
-      std::string_view prompt = chat.last_user_text().empty() ? chat.all_text() : chat.last_user_text();
-      // Per-request price cap (USD per million tokens), e.g. set by an API gateway per key.
-      double budget = -1;
-      if (req.has("x-semrouter-budget") && !parse_non_negative(req.get("x-semrouter-budget"), budget))
-        co_return co_await fail_request(ErrorCode::kBadRequestSchema, "x-semrouter-budget must be a non-negative number");
-      // Per-request cost cap (USD): the client's header, tightened by what the
-      // key has left, so a key near its limit is routed to models it can afford.
-      decision::RequestCost cost;
-      cost.input_tokens = decision::estimate_input_tokens(chat.all_text().size(), chat.messages.size());
-      cost.max_output_tokens = chat.max_output_tokens;
-      cost.choices = chat.choices;
-      cost.max_usd = budget_left;
-      if (double b; req.has("x-semrouter-max-cost-usd")) {
-        if (!parse_non_negative(req.get("x-semrouter-max-cost-usd"), b))
-          co_return co_await fail_request(ErrorCode::kBadRequestSchema, "x-semrouter-max-cost-usd must be a non-negative number");
-        cost.max_usd = cost.max_usd < 0 ? b : std::min(cost.max_usd, b);
-      }
-      decision::RouterPick pick = rr->pick(prompt, budget, cost);
-      d.candidates = rt->rules.with_fallbacks(pick.model);
-      router_baseline = pick.most_expensive;
-      srv.registry().counter(metrics::Family::router_decisions_total, {d.rule, pick.model->name}).inc();
-      if (pick.max_usd >= 0) {
-        char est[32];
-        std::snprintf(est, sizeof est, "%.6g", pick.estimated_usd);
-        router_headers.emplace_back("x-semrouter-estimated-cost-usd", est);
-      }
-      if (pick.budget_limited) {
-        router_headers.emplace_back("x-semrouter-budget-limited", "1");
-        srv.registry().counter(metrics::Family::router_budget_limited_total, {d.rule}).inc();
-      }
-      if (pick.score >= 0) {
-        router_headers.emplace_back("x-semrouter-score", std::to_string(pick.score).substr(0, 6));
-        router_headers.emplace_back("x-semrouter-threshold", std::to_string(pick.threshold).substr(0, 6));
-      } else {
-        router_headers.emplace_back("x-semrouter-expected-quality", std::to_string(pick.expected_quality).substr(0, 6));
-      }
+  if (plan.routed) {
+    const decision::RouterPick& pick = plan.pick;
+    router_baseline = pick.most_expensive;
+    srv.registry().counter(metrics::Family::router_decisions_total, {d.rule, pick.model->name}).inc();
+    if (pick.max_usd >= 0) {
+      char est[32];
+      std::snprintf(est, sizeof est, "%.6g", pick.estimated_usd);
+      router_headers.emplace_back("x-semrouter-estimated-cost-usd", est);
+    }
+    if (pick.budget_limited) {
+      router_headers.emplace_back("x-semrouter-budget-limited", "1");
+      srv.registry().counter(metrics::Family::router_budget_limited_total, {d.rule}).inc();
+    }
+    if (pick.score >= 0) {
+      router_headers.emplace_back("x-semrouter-score", std::to_string(pick.score).substr(0, 6));
+      router_headers.emplace_back("x-semrouter-threshold", std::to_string(pick.threshold).substr(0, 6));
+    } else {
+      router_headers.emplace_back("x-semrouter-expected-quality", std::to_string(pick.expected_quality).substr(0, 6));
     }
   }
 
-  const config::Guards* rule_guards = d.rule_index >= 0 ? &rt->config->routing.rules[static_cast<size_t>(d.rule_index)].guards : nullptr;
-  const config::Guards g = guards::effective(rt->config->guards, rule_guards);
-  guards::Outcome guard = guards::apply(g, *rt->config, chat, body, sig, rt->signals.pii.get(), d.candidates);
   const bool debug = req.get("x-semrouter-debug") == "1";
   response::Headers debug_headers;
   if (debug) {

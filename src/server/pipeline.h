@@ -21,6 +21,10 @@ using Clock = std::chrono::steady_clock;
 //! the connection may be kept alive.
 net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clock::time_point t_start);
 
+//! Handles POST /api/v1/route: the same body as a chat completion; answers
+//! with what the routing core would do (rule, model, router pick, guards,
+//! signals) without calling any upstream, charging or counting anything.
+net::awaitable<bool> handle_route(Worker& w, ClientConn& conn, RuntimePtr rt);
 //! Starts client watchers for requests that have waited on their upstream for
 //! a while (called by the worker's periodic sweep).
 void start_due_watches(Worker& w, Clock::time_point now);

@@ -170,6 +170,10 @@ net::awaitable<bool> handle_admin(Worker& w, ClientConn& conn, std::string_view 
     srv.count_response("models", 200);
     co_return co_await write_simple(conn, 200, "application/json", rt->models_json, keep) && keep;
   }
+  if (path == "/api/v1/route") {
+    if (req.method != "POST") co_return co_await method_not_allowed("POST");
+    co_return co_await handle_route(w, conn, rt);
+  }
   if (path == "/api/v1/classify") {
     if (req.method != "POST") co_return co_await method_not_allowed("POST");
     auto out = classify_text(conn.body, rt->signals);

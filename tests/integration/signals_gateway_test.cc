@@ -287,6 +287,44 @@ TEST_F(SignalsGateway, NModelRouterWithRuleCostCap) {
   EXPECT_EQ(c.header("x-semrouter-model"), "small");
 }
 
+// POST /api/v1/route: what the routing core would do, with no upstream call,
+// no charge and no counter moved.
+TEST_F(SignalsGateway, RouteDryRunExplainsWithoutSideEffects) {
+  start(yaml("routers:\n  - name: cq\nguards:\n  jailbreak: { action: block }\n"
+             "budgets:\n  keys:\n    - { key: sk-low, usd: 0.01 }\n",
+             "    - name: cost\n      router: { name: cq, strong: large, weak: small, threshold: 0.0 }\n"));
+  auto r = http_call(port_, http::verb::post, "/api/v1/route",
+                     chat("prove it", "auto", false, R"(,"max_tokens":1000)"), {{"authorization", "Bearer sk-low"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("rule":"cost")"), std::string::npos) << r.body;
+  // The router prefers large (threshold 0), but the key's 0.01 USD left does not
+  // cover large's estimate for 1000 output tokens.
+  EXPECT_NE(r.body.find(R"("model":"small")"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("budget_limited":true)"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("threshold":0)"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("key_budget":{"limit_usd":0.01,"left_usd":0.01})"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("guard":{"action":"pass")"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("language":{"label":"en")"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("domain":{"label":)"), std::string::npos) << r.body;
+  // A jailbreak: the guard would block it, so there is no model.
+  auto j = http_call(port_, http::verb::post, "/api/v1/route", chat(kJailbreak));
+  ASSERT_EQ(j.status, 200) << j.body;
+  EXPECT_NE(j.body.find(R"("model":null)"), std::string::npos) << j.body;
+  EXPECT_NE(j.body.find(R"("guard":{"action":"block")"), std::string::npos) << j.body;
+  // Nothing reached an upstream, was charged or counted.
+  EXPECT_EQ(small_->stats().chat_completions + large_->stats().chat_completions, 0u);
+  EXPECT_EQ(registry_.render().find("semrouter_router_decisions_total{"), std::string::npos);
+  EXPECT_EQ(registry_.render().find("semrouter_router_budget_limited_total{"), std::string::npos);
+  EXPECT_EQ(metric_value("semrouter_guard_actions_total{guard=\"jailbreak\",action=\"block\"}"), 0.0);
+  // Bad input gets the chat endpoint's errors; only POST is allowed.
+  EXPECT_EQ(http_call(port_, http::verb::post, "/api/v1/route", "{bad").status, 400);
+  EXPECT_EQ(http_call(port_, http::verb::post, "/api/v1/route", chat("x"), {{"x-semrouter-max-cost-usd", "nan"}}).status, 400);
+  EXPECT_EQ(http_call(port_, http::verb::get, "/api/v1/route").status, 405);
+  // The real request then goes where the dry run said.
+  auto real = post_chat(port_, chat("prove it", "auto", false, R"(,"max_tokens":1000)"), {{"authorization", "Bearer sk-low"}});
+  EXPECT_EQ(real.header("x-semrouter-model"), "small");
+}
+
 TEST_F(SignalsGateway, UnknownRouterModelIsAConfigError) {
   auto cfg = config::load_config_string(
       expand(yaml("routers:\n  - name: cq\n", "    - name: r\n      router: { name: cq, models: { nope: small, also-nope: large } }\n")),

@@ -225,5 +225,23 @@ TEST(RouterRuleCost, StrongWeakWeakChoiceIsNeverUpgradedByACap) {
   EXPECT_FALSE(p.budget_limited);
 }
 
+
+TEST(RouterRuleShare, DryRunsDoNotMoveTheOnlineThreshold) {
+  config::Config cfg = models_config();
+  auto router = std::make_shared<FixedRouter>(std::vector<std::string>{"S", "W"}, std::vector<float>{0.9f, 0.1f}, 0, 1);
+  config::RouterAction a;
+  a.router = "r";
+  a.strong = "top";
+  a.weak = "cheap";
+  a.strong_share = 0.3;
+  auto rr = RouterRule::create(a, router, cfg);
+  ASSERT_TRUE(rr) << rr.error().message;
+  const double initial = (*rr)->pick("p", -1, {}, /*observe=*/false).threshold;
+  for (int i = 0; i < 200; ++i) (*rr)->pick("p", -1, {}, /*observe=*/false);
+  EXPECT_DOUBLE_EQ((*rr)->pick("p", -1, {}, false).threshold, initial) << "dry runs leave no trace";
+  for (int i = 0; i < 200; ++i) (*rr)->pick("p");
+  EXPECT_NEAR((*rr)->pick("p", -1, {}, false).threshold, 0.9, 1e-6) << "live traffic moves it to its score quantile";
+}
+
 }  // namespace
 }  // namespace sr::decision
