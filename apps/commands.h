@@ -30,6 +30,7 @@ int cmd_eval(int argc, char** argv);
 int cmd_score(int argc, char** argv);
 int cmd_train_router(int argc, char** argv);
 int cmd_eval_router(int argc, char** argv);
+int cmd_route(int argc, char** argv);
 
 //! A bad command line: the command prints "semrouter <cmd>: <what()>" and
 //! returns 2, the exit code of every usage error of this binary.

@@ -17,6 +17,7 @@ struct Command {
 constexpr Command kCommands[] = {
     {"serve", sr::apps::cmd_serve, "run the router (HTTP gateway)"},
     {"validate", sr::apps::cmd_validate, "check a config file and exit"},
+    {"route", sr::apps::cmd_route, "dry-run requests through a config's routing (no upstream)"},
     {"classify", sr::apps::cmd_classify, "classify JSON Lines texts with a signal task"},
     {"train", sr::apps::cmd_train, "train a signal model (domain, jailbreak)"},
     {"eval", sr::apps::cmd_eval, "evaluate a signal model on labelled data"},

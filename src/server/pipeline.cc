@@ -373,107 +373,100 @@ Result<RoutePlan> plan_route(const Runtime& rt, const parse::ChatRequest& chat, 
 
 }  // namespace
 
+Result<std::string> route_report(const Runtime& rt, parse::RequestParser& parser, parse::ChatRequest& chat, std::string& body,
+                                 const http1::Head& req, const guards::SpendLedger* ledger) {
+  if (auto r = parser.parse(body, chat); !r) return tl::unexpected(r.error());
+  // What the key has left, read only (a dry run charges nothing).
+  const config::Budgets& budgets = rt.config->budgets;
+  const std::string client_auth(req.get("authorization"));
+  const std::string_view spend_key = budgets.enabled() ? guards::budget_key(client_auth) : std::string_view();
+  const double limit = budgets.limit_for(spend_key);
+  double left = limit;
+  if (limit >= 0 && ledger)
+    left = limit - ledger->spent(spend_key, std::chrono::milliseconds(budgets.period_ms), std::chrono::system_clock::now());
+  RequestSignals sig(rt.signals, chat);
+  auto planned = plan_route(rt, chat, body, req, sig, left, /*dry_run=*/true);
+  if (!planned) return tl::unexpected(planned.error());
+  const RoutePlan& plan = *planned;
+  auto num = [](double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.6g", v);
+    return std::string(b);
+  };
+  const bool blocked = plan.guard.action == guards::Action::kBlockJailbreak || plan.guard.action == guards::Action::kBlockPii;
+  const std::vector<const config::Model*>& cands =
+      plan.guard.action == guards::Action::kReroute ? plan.guard.candidates : plan.d.candidates;
+  std::string out = "{\"rule\":";
+  parse::append_json_string(out, plan.d.rule);
+  out += ",\"model\":";
+  if (blocked || cands.empty()) out += "null";
+  else parse::append_json_string(out, cands.front()->name);
+  out += ",\"candidates\":[";
+  for (size_t i = 0; i < cands.size(); ++i) {
+    if (i) out += ",";
+    parse::append_json_string(out, cands[i]->name);
+  }
+  out += "]";
+  if (plan.routed) {
+    const decision::RouterPick& p = plan.pick;
+    out += ",\"router\":{\"choice\":";
+    parse::append_json_string(out, p.model->name);
+    if (p.score >= 0) out += ",\"score\":" + num(p.score) + ",\"threshold\":" + num(p.threshold);
+    else out += ",\"expected_quality\":" + num(p.expected_quality);
+    if (p.max_usd >= 0) out += ",\"max_cost_usd\":" + num(p.max_usd) + ",\"estimated_cost_usd\":" + num(p.estimated_usd);
+    out += std::string(",\"budget_limited\":") + (p.budget_limited ? "true" : "false") + "}";
+  }
+  static constexpr const char* kActions[] = {"pass", "block", "block", "redact", "reroute"};
+  out += ",\"guard\":{\"action\":\"";
+  out += kActions[static_cast<int>(plan.guard.action)];
+  out += "\",\"reason\":";
+  parse::append_json_string(out, plan.guard.reason);
+  out += "}";
+  if (limit >= 0) out += ",\"key_budget\":{\"limit_usd\":" + num(limit) + ",\"left_usd\":" + num(std::max(0.0, left)) + "}";
+  // Every signal, computed now if no rule needed it (this is an explanation).
+  out += ",\"signals\":{";
+  bool first = true;
+  auto cls = [&](const char* name, const signals::Classification* c, bool positive) {
+    if (!c) return;
+    out += first ? "\"" : ",\"";
+    first = false;
+    out += name;
+    out += "\":{\"label\":";
+    parse::append_json_string(out, c->label);
+    out += positive ? ",\"score\":" + num(c->positive) : ",\"confidence\":" + num(c->confidence);
+    out += "}";
+  };
+  cls("domain", sig.domain(), false);
+  cls("jailbreak", sig.jailbreak(), true);
+  cls("language", sig.language(), false);
+  if (const auto* ents = sig.pii()) {
+    out += first ? "\"pii\":[" : ",\"pii\":[";
+    std::vector<std::string_view> seen;
+    for (const auto& e : *ents) {
+      if (std::find(seen.begin(), seen.end(), std::string_view(e.type)) != seen.end()) continue;
+      if (!seen.empty()) out += ",";
+      seen.push_back(e.type);
+      parse::append_json_string(out, e.type);
+    }
+    out += "]";
+  }
+  out += "}}";
+  return out;
+}
+
 net::awaitable<bool> handle_route(Worker& w, ClientConn& conn, RuntimePtr rt) {
   Server& srv = w.server;
   // conn.head views the input buffer: everything is read before the one co_await.
-  const http1::Head& req = conn.head;
-  const bool keep = req.keep_alive && !srv.draining();
-  parse::ChatRequest& chat = w.chat;
-  std::string& body = conn.body;
-  std::string out;
-  ErrorCode code = ErrorCode::kInternal;
-  std::string error;
-  if (auto r = w.json.parse(body, chat); !r) {
-    code = r.error().code;
-    error = r.error().message;
-  } else {
-    // What the key has left, read only (a dry run charges nothing).
-    const config::Budgets& budgets = rt->config->budgets;
-    const std::string client_auth(req.get("authorization"));
-    const std::string_view spend_key = budgets.enabled() ? guards::budget_key(client_auth) : std::string_view();
-    const double limit = budgets.limit_for(spend_key);
-    double left = -1;
-    if (limit >= 0)
-      left = limit - srv.ledger().spent(spend_key, std::chrono::milliseconds(budgets.period_ms), std::chrono::system_clock::now());
-    RequestSignals sig(rt->signals, chat);
-    auto planned = plan_route(*rt, chat, body, req, sig, left, /*dry_run=*/true);
-    if (!planned) {
-      code = planned.error().code;
-      error = planned.error().message;
-    } else {
-      const RoutePlan& plan = *planned;
-      auto num = [](double v) {
-        char b[32];
-        std::snprintf(b, sizeof b, "%.6g", v);
-        return std::string(b);
-      };
-      const bool blocked = plan.guard.action == guards::Action::kBlockJailbreak || plan.guard.action == guards::Action::kBlockPii;
-      const std::vector<const config::Model*>& cands =
-          plan.guard.action == guards::Action::kReroute ? plan.guard.candidates : plan.d.candidates;
-      out = "{\"rule\":";
-      parse::append_json_string(out, plan.d.rule);
-      out += ",\"model\":";
-      if (blocked || cands.empty()) out += "null";
-      else parse::append_json_string(out, cands.front()->name);
-      out += ",\"candidates\":[";
-      for (size_t i = 0; i < cands.size(); ++i) {
-        if (i) out += ",";
-        parse::append_json_string(out, cands[i]->name);
-      }
-      out += "]";
-      if (plan.routed) {
-        const decision::RouterPick& p = plan.pick;
-        out += ",\"router\":{\"choice\":";
-        parse::append_json_string(out, p.model->name);
-        if (p.score >= 0) out += ",\"score\":" + num(p.score) + ",\"threshold\":" + num(p.threshold);
-        else out += ",\"expected_quality\":" + num(p.expected_quality);
-        if (p.max_usd >= 0) out += ",\"max_cost_usd\":" + num(p.max_usd) + ",\"estimated_cost_usd\":" + num(p.estimated_usd);
-        out += std::string(",\"budget_limited\":") + (p.budget_limited ? "true" : "false") + "}";
-      }
-      static constexpr const char* kActions[] = {"pass", "block", "block", "redact", "reroute"};
-      out += ",\"guard\":{\"action\":\"";
-      out += kActions[static_cast<int>(plan.guard.action)];
-      out += "\",\"reason\":";
-      parse::append_json_string(out, plan.guard.reason);
-      out += "}";
-      if (limit >= 0) out += ",\"key_budget\":{\"limit_usd\":" + num(limit) + ",\"left_usd\":" + num(std::max(0.0, left)) + "}";
-      // Every signal, computed now if no rule needed it (this is an explanation).
-      out += ",\"signals\":{";
-      bool first = true;
-      auto cls = [&](const char* name, const signals::Classification* c, bool positive) {
-        if (!c) return;
-        out += first ? "\"" : ",\"";
-        first = false;
-        out += name;
-        out += "\":{\"label\":";
-        parse::append_json_string(out, c->label);
-        out += positive ? ",\"score\":" + num(c->positive) : ",\"confidence\":" + num(c->confidence);
-        out += "}";
-      };
-      cls("domain", sig.domain(), false);
-      cls("jailbreak", sig.jailbreak(), true);
-      cls("language", sig.language(), false);
-      if (const auto* ents = sig.pii()) {
-        out += first ? "\"pii\":[" : ",\"pii\":[";
-        std::vector<std::string_view> seen;
-        for (const auto& e : *ents) {
-          if (std::find(seen.begin(), seen.end(), std::string_view(e.type)) != seen.end()) continue;
-          if (!seen.empty()) out += ",";
-          seen.push_back(e.type);
-          parse::append_json_string(out, e.type);
-        }
-        out += "]";
-      }
-      out += "}}";
-    }
-  }
-  if (!error.empty()) {
+  const bool keep = conn.head.keep_alive && !srv.draining();
+  auto report = route_report(*rt, w.json, w.chat, conn.body, conn.head, &srv.ledger());
+  if (!report) {
+    const ErrorCode code = report.error().code;
     srv.count_error(code);
     srv.count_response("route", error_http_status(code));
-    co_return co_await write_error(conn, code, error, keep) && keep;
+    co_return co_await write_error(conn, code, report.error().message, keep) && keep;
   }
   srv.count_response("route", 200);
-  co_return co_await write_simple(conn, 200, "application/json", out, keep) && keep;
+  co_return co_await write_simple(conn, 200, "application/json", *report, keep) && keep;
 }
 
 net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clock::time_point t_start) {

@@ -8,6 +8,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "guards/budget.h"
 #include "server/runtime.h"
 #include "response/http_response.h"
 #include "server/worker.h"
@@ -21,6 +22,11 @@ using Clock = std::chrono::steady_clock;
 //! the connection may be kept alive.
 net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clock::time_point t_start);
 
+//! The report of a dry run for one chat body (parsed with `parser` into
+//! `chat`), as JSON: what POST /api/v1/route answers and `semrouter route`
+//! prints. `ledger` says what a key has left (nullptr: its whole budget).
+Result<std::string> route_report(const Runtime& rt, parse::RequestParser& parser, parse::ChatRequest& chat, std::string& body,
+                                 const http1::Head& head, const guards::SpendLedger* ledger);
 //! Handles POST /api/v1/route: the same body as a chat completion; answers
 //! with what the routing core would do (rule, model, router pick, guards,
 //! signals) without calling any upstream, charging or counting anything.
