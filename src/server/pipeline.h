@@ -1,7 +1,8 @@
 #pragma once
 // The one place that knows the stage order for a chat request:
 // parse -> signals/decision -> upstream (retries, fallbacks) -> response.
-// Every front door (HTTP gateway now; ext_proc, CLI later) goes through here.
+// Every front door goes through here: the chat endpoint, the dry run
+// (POST /api/v1/route and `semrouter route`, via route_report()).
 #include <utility>
 
 #include <chrono>
