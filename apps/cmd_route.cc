@@ -29,7 +29,10 @@ void route_help(FILE* out) {
                "prints one JSON line saying what `semrouter serve --config FILE` would do with it:\n"
                "rule, model (null when a guard would block), fallbacks, the router's score and\n"
                "threshold or expected quality, cost estimate, guard verdict and every signal.\n"
-               "Nothing is sent anywhere. A bad line prints {\"error\": \"line N: ...\"} in its place.\n\n"
+               "Nothing is sent anywhere. A bad line prints {\"error\": \"line N: ...\"} in its place.\n"
+               "Offline there is no traffic: a strong_share rule uses its starting threshold (the\n"
+               "router's stored quantile), where a running server follows its live scores, and\n"
+               "per-key budgets are taken as unspent.\n\n"
                "  --config FILE     the config to route with (as serve loads it)\n"
                "  --input FILE      requests, one JSON body per line\n"
                "  --header 'N: V'   a request header for every line (rules with header conditions,\n"
@@ -78,9 +81,11 @@ int cmd_route(int argc, char** argv) {
   head.target = "/v1/chat/completions";
   for (const std::string& h : header_lines) {
     const size_t colon = h.find(':');
-    size_t v = colon + 1;
-    while (v < h.size() && (h[v] == ' ' || h[v] == '\t')) ++v;
-    head.headers[head.num_headers++] = {std::string_view(h).substr(0, colon), std::string_view(h).substr(v)};
+    // Trimmed on both sides, as the HTTP parser does.
+    size_t v = colon + 1, e = h.size();
+    while (v < e && (h[v] == ' ' || h[v] == '\t')) ++v;
+    while (e > v && (h[e - 1] == ' ' || h[e - 1] == '\t')) --e;
+    head.headers[head.num_headers++] = {std::string_view(h).substr(0, colon), std::string_view(h).substr(v, e - v)};
   }
 
   std::ifstream file;

@@ -135,7 +135,7 @@ RouterPick RouterRule::pick(std::string_view prompt, double request_budget, cons
     }
     p.model = mapped_[static_cast<size_t>(chosen)];
     p.expected_quality = q[static_cast<size_t>(chosen)];
-    p.budget_limited = chosen != preferred;
+    p.budget_limited = preferred >= 0 && chosen != preferred;  // no preference (all NaN): nothing was limited
     double top = -1;
     for (size_t i = 0; i < mapped_.size(); ++i)
       if (mapped_[i] && prices_[i] > top) { top = prices_[i]; p.most_expensive = mapped_[i]; }

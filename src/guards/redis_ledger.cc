@@ -3,6 +3,7 @@
 #include <hiredis/hiredis.h>
 
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -224,7 +225,10 @@ bool RedisLedger::sync() {
         const redisReply* value = all->element[f + 1];
         if (field->type != REDIS_REPLY_STRING || value->type != REDIS_REPLY_STRING) continue;
         if (instance_ == std::string_view(field->str, field->len)) continue;  // ours is counted locally
-        others[k] += std::strtod(value->str, nullptr);
+        // A value another writer mangled (NaN, inf) would disable the
+        // budget (spent >= limit never holds for NaN): ignored.
+        const double v = std::strtod(value->str, nullptr);
+        if (std::isfinite(v) && v >= 0) others[k] += v;
       }
       read[k] = 1;
     } else if (all->type == REDIS_REPLY_ERROR) {

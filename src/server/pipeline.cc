@@ -384,11 +384,21 @@ Result<std::string> route_report(const Runtime& rt, parse::RequestParser& parser
   double left = limit;
   if (limit >= 0 && ledger)
     left = limit - ledger->spent(spend_key, std::chrono::milliseconds(budgets.period_ms), std::chrono::system_clock::now());
-  RequestSignals sig(rt.signals, chat);
+  char spent_report[160];
+  if (limit >= 0 && left <= 0) {
+    // The real request is refused here, before any signal (429 budget_exceeded).
+    std::snprintf(spent_report, sizeof spent_report,
+                  "{\"rule\":null,\"model\":null,\"candidates\":[],\"refused\":{\"status\":429,\"code\":\"budget_exceeded\"},"
+                  "\"key_budget\":{\"limit_usd\":%.6g,\"left_usd\":0}}",
+                  limit);
+    return std::string(spent_report);
+  }
+  RequestSignals sig(rt.signals, chat, /*count=*/false);
   auto planned = plan_route(rt, chat, body, req, sig, left, /*dry_run=*/true);
   if (!planned) return tl::unexpected(planned.error());
   const RoutePlan& plan = *planned;
-  auto num = [](double v) {
+  auto num = [](double v) {  // JSON has no inf or NaN (a strong_share of 0 has an infinite threshold)
+    if (!std::isfinite(v)) return std::string("null");
     char b[32];
     std::snprintf(b, sizeof b, "%.6g", v);
     return std::string(b);
@@ -411,7 +421,7 @@ Result<std::string> route_report(const Runtime& rt, parse::RequestParser& parser
     const decision::RouterPick& p = plan.pick;
     out += ",\"router\":{\"choice\":";
     parse::append_json_string(out, p.model->name);
-    if (p.score >= 0) out += ",\"score\":" + num(p.score) + ",\"threshold\":" + num(p.threshold);
+    if (p.threshold >= 0) out += ",\"score\":" + num(p.score) + ",\"threshold\":" + num(p.threshold);  // strong/weak
     else out += ",\"expected_quality\":" + num(p.expected_quality);
     if (p.max_usd >= 0) out += ",\"max_cost_usd\":" + num(p.max_usd) + ",\"estimated_cost_usd\":" + num(p.estimated_usd);
     out += std::string(",\"budget_limited\":") + (p.budget_limited ? "true" : "false") + "}";
@@ -551,7 +561,7 @@ net::awaitable<bool> handle_chat(Worker& w, ClientConn& conn, RuntimePtr rt, Clo
       router_headers.emplace_back("x-semrouter-budget-limited", "1");
       srv.registry().counter(metrics::Family::router_budget_limited_total, {d.rule}).inc();
     }
-    if (pick.score >= 0) {
+    if (pick.threshold >= 0) {  // strong/weak (N-model picks have no threshold)
       router_headers.emplace_back("x-semrouter-score", std::to_string(pick.score).substr(0, 6));
       router_headers.emplace_back("x-semrouter-threshold", std::to_string(pick.threshold).substr(0, 6));
     } else {

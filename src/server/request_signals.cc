@@ -28,6 +28,7 @@ const signals::Classification* RequestSignals::run(const signals::Classifier* c,
   if (!c) return nullptr;
   auto t0 = Clock::now();
   slot = c->classify(text());
+  if (!count_) return &*slot;
   h->observe(std::chrono::duration<double>(Clock::now() - t0).count());
   if (auto it = labels.find(slot->label); it != labels.end()) it->second->inc();
   return &*slot;
@@ -48,6 +49,7 @@ const std::vector<signals::Entity>* RequestSignals::pii() {
   if (!s_.pii) return nullptr;
   auto t0 = Clock::now();
   pii_ = s_.pii->recognize(text());
+  if (!count_) return &*pii_;
   s_.pii_seconds->observe(std::chrono::duration<double>(Clock::now() - t0).count());
   for (const auto& e : *pii_)
     if (auto it = s_.pii_types.find(e.type); it != s_.pii_types.end()) it->second->inc();

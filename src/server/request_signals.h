@@ -15,7 +15,9 @@ namespace sr::server {
 
 class RequestSignals : public decision::SignalProvider {
  public:
-  RequestSignals(const SignalRuntime& s, const parse::ChatRequest& req) : s_(s), req_(req) {}
+  //! `count` false: a dry run, which moves no signal metric.
+  RequestSignals(const SignalRuntime& s, const parse::ChatRequest& req, bool count = true)
+      : s_(s), req_(req), count_(count) {}
 
   const signals::Classification* domain() override;
   const signals::Classification* jailbreak() override;
@@ -31,6 +33,7 @@ class RequestSignals : public decision::SignalProvider {
                                      const std::map<std::string, metrics::Counter*, std::less<>>& labels,
                                      std::optional<signals::Classification>& slot, bool& done);
   const SignalRuntime& s_;
+  bool count_ = true;
   const parse::ChatRequest& req_;
   std::optional<signals::Classification> domain_, jailbreak_, language_;
   std::optional<std::vector<signals::Entity>> pii_;

@@ -79,6 +79,10 @@ assert r["router"]["budget_limited"] is True and r["model"] == "small", r
 assert r["key_budget"] == {"limit_usd": 0.01, "left_usd": 0.01}, r
 PY
 
+"$SR" route --config "$TMP/config.yaml" --input - --header "x-team:  research  " \
+  <<<'{"model":"auto","messages":[{"role":"user","content":"hello"}]}' >"$TMP/trim.json"
+check "header values are trimmed on both sides, as the HTTP parser does" grep -q '"rule":"cost"' "$TMP/trim.json"
+
 "$SR" route --config "$TMP/config.yaml" --input "$TMP/in.jsonl" --header "no-colon" >/dev/null 2>&1
 check "a malformed --header is a usage error (2)" test $? -eq 2
 "$SR" route --input "$TMP/in.jsonl" >/dev/null 2>&1

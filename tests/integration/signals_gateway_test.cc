@@ -291,7 +291,7 @@ TEST_F(SignalsGateway, NModelRouterWithRuleCostCap) {
 // no charge and no counter moved.
 TEST_F(SignalsGateway, RouteDryRunExplainsWithoutSideEffects) {
   start(yaml("routers:\n  - name: cq\nguards:\n  jailbreak: { action: block }\n"
-             "budgets:\n  keys:\n    - { key: sk-low, usd: 0.01 }\n",
+             "budgets:\n  keys:\n    - { key: sk-low, usd: 0.01 }\n    - { key: sk-zero, usd: 0 }\n",
              "    - name: cost\n      router: { name: cq, strong: large, weak: small, threshold: 0.0 }\n"));
   auto r = http_call(port_, http::verb::post, "/api/v1/route",
                      chat("prove it", "auto", false, R"(,"max_tokens":1000)"), {{"authorization", "Bearer sk-low"}});
@@ -316,6 +316,9 @@ TEST_F(SignalsGateway, RouteDryRunExplainsWithoutSideEffects) {
   EXPECT_EQ(registry_.render().find("semrouter_router_decisions_total{"), std::string::npos);
   EXPECT_EQ(registry_.render().find("semrouter_router_budget_limited_total{"), std::string::npos);
   EXPECT_EQ(metric_value("semrouter_guard_actions_total{guard=\"jailbreak\",action=\"block\"}"), 0.0);
+  // Signals ran (every one, for the report) but none was counted.
+  EXPECT_FALSE(metric_value("semrouter_signal_duration_seconds_count{signal=\"language\"}") > 0);
+  EXPECT_EQ(registry_.render().find("semrouter_signals_total{signal=\"language\",label=\"en\"} 1"), std::string::npos);
   // Bad input gets the chat endpoint's errors; only POST is allowed.
   EXPECT_EQ(http_call(port_, http::verb::post, "/api/v1/route", "{bad").status, 400);
   EXPECT_EQ(http_call(port_, http::verb::post, "/api/v1/route", chat("x"), {{"x-semrouter-max-cost-usd", "nan"}}).status, 400);
@@ -323,6 +326,24 @@ TEST_F(SignalsGateway, RouteDryRunExplainsWithoutSideEffects) {
   // The real request then goes where the dry run said.
   auto real = post_chat(port_, chat("prove it", "auto", false, R"(,"max_tokens":1000)"), {{"authorization", "Bearer sk-low"}});
   EXPECT_EQ(real.header("x-semrouter-model"), "small");
+  // A spent key: the real request would get 429 before any signal; so says the report.
+  auto spent = http_call(port_, http::verb::post, "/api/v1/route", chat("hi"), {{"authorization", "Bearer sk-zero"}});
+  ASSERT_EQ(spent.status, 200) << spent.body;
+  EXPECT_NE(spent.body.find(R"("refused":{"status":429,"code":"budget_exceeded"})"), std::string::npos) << spent.body;
+  EXPECT_NE(spent.body.find(R"("model":null)"), std::string::npos) << spent.body;
+  EXPECT_EQ(post_chat(port_, chat("hi"), {{"authorization", "Bearer sk-zero"}}).status, 429);
+}
+
+// JSON has no inf: a strong_share of 0 makes the live threshold infinite
+// (never strong); the dry run reports it as null (found by review).
+TEST_F(SignalsGateway, RouteDryRunIsValidJsonWithAnInfiniteThreshold) {
+  start(yaml("routers:\n  - name: cq\n", "    - name: never\n      router: { name: cq, strong: large, weak: small, strong_share: 0 }\n"));
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(post_chat(port_, chat("q " + std::to_string(i))).status, 200);
+  auto r = http_call(port_, http::verb::post, "/api/v1/route", chat("prove it"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("threshold":null)"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("inf"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("model":"small")"), std::string::npos) << r.body;
 }
 
 TEST_F(SignalsGateway, UnknownRouterModelIsAConfigError) {

@@ -2,6 +2,8 @@
 // key's remaining budget) changes the router's choice, in both modes.
 #include "decision/router_rule.h"
 
+#include <limits>
+
 #include <gtest/gtest.h>
 
 namespace sr::decision {
@@ -241,6 +243,20 @@ TEST(RouterRuleShare, DryRunsDoNotMoveTheOnlineThreshold) {
   EXPECT_DOUBLE_EQ((*rr)->pick("p", -1, {}, false).threshold, initial) << "dry runs leave no trace";
   for (int i = 0; i < 200; ++i) (*rr)->pick("p");
   EXPECT_NEAR((*rr)->pick("p", -1, {}, false).threshold, 0.9, 1e-6) << "live traffic moves it to its score quantile";
+}
+
+
+// A router with no opinion (NaN everywhere): the cheapest model answers and
+// nothing is reported as budget-limited (found by review).
+TEST(RouterRulePrice, NaNQualitiesAreNotABudgetLimit) {
+  config::Config cfg = models_config();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  auto router = std::make_shared<FixedRouter>(std::vector<std::string>{"A", "B", "C"}, std::vector<float>{nan, nan, nan}, -1, -1);
+  auto rr = RouterRule::create(n_model_action(), router, cfg);
+  ASSERT_TRUE(rr);
+  RouterPick p = (*rr)->pick("p");
+  EXPECT_EQ(p.model->name, "cheap");
+  EXPECT_FALSE(p.budget_limited);
 }
 
 }  // namespace

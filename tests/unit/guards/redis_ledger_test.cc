@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cinttypes>
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 
@@ -224,6 +226,22 @@ TEST(RedisLedgerAuth, PasswordAndAclUser) {
   EXPECT_TRUE(c.sync());
   EXPECT_TRUE(c.sync());
   EXPECT_DOUBLE_EQ(c.spent("k", day, now), 2.5);
+}
+
+// Another writer's mangled field (nan, inf, garbage) must not disable the
+// budget: spent() >= limit never holds for NaN.
+TEST_F(RedisLedgerTest, MangledFieldsAreIgnored) {
+  RedisLedger a(options(port_));
+  const auto now = std::chrono::system_clock::now();
+  a.add("k", 1.0, day_, now);
+  ASSERT_TRUE(a.sync());
+  char name[96];
+  std::snprintf(name, sizeof name, "semrouter:spend:%016" PRIx64 ":%" PRId64, spend_key_hash("k"), spend_window(day_, now));
+  for (const char* bad : {"nan", "inf", "-5", "garbage"}) {
+    redis_->command((std::string("HSET ") + name + " intruder " + bad).c_str());
+    ASSERT_TRUE(a.sync());
+    EXPECT_DOUBLE_EQ(a.spent("k", day_, now), 1.0) << bad;
+  }
 }
 
 }  // namespace
