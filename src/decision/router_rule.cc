@@ -73,6 +73,9 @@ Result<std::unique_ptr<RouterRule>> RouterRule::create(const config::RouterActio
                     rr->prices_[static_cast<size_t>(rr->cheapest_)]);
       return fail(ErrorCode::kConfigInvalid, cfg.source + ":" + std::to_string(a.line) + msg);
     }
+    double top = -1;  // the "always strong" baseline for cost saved
+    for (size_t i = 0; i < names.size(); ++i)
+      if (rr->mapped_[i] && rr->prices_[i] > top) { top = rr->prices_[i]; rr->most_expensive_ = rr->mapped_[i]; }
     rr->lambda_ = a.lambda;
     rr->budget_ = a.budget;
     rr->max_cost_usd_ = a.max_cost_usd;
@@ -136,9 +139,7 @@ RouterPick RouterRule::pick(std::string_view prompt, double request_budget, cons
     p.model = mapped_[static_cast<size_t>(chosen)];
     p.expected_quality = q[static_cast<size_t>(chosen)];
     p.budget_limited = preferred >= 0 && chosen != preferred;  // no preference (all NaN): nothing was limited
-    double top = -1;
-    for (size_t i = 0; i < mapped_.size(); ++i)
-      if (mapped_[i] && prices_[i] > top) { top = prices_[i]; p.most_expensive = mapped_[i]; }
+    p.most_expensive = most_expensive_;
     if (cap >= 0) p.estimated_usd = usd(*p.model);
     return p;
   }

@@ -80,6 +80,7 @@ class RouterRule {
   std::vector<const config::Model*> mapped_;
   std::vector<double> prices_;
   int cheapest_ = -1;  //!< mapped model with the lowest price
+  const config::Model* most_expensive_ = nullptr;  //!< mapped model with the highest price
   double lambda_ = 0, budget_ = -1;
   double max_cost_usd_ = -1;
   int64_t expected_output_tokens_ = 512;
