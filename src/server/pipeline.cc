@@ -317,9 +317,6 @@ bool parse_non_negative(std::string_view text, double& out) {
   out = d;
   return true;
 }
-}  // namespace
-
-namespace {
 
 // What the routing core decides for one parsed request: the rule, the
 // router's pick for a router rule, and the guards' verdict. Synchronous, no
