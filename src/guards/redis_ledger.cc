@@ -183,7 +183,7 @@ bool RedisLedger::sync() {
   // Replies in order; a connection error ends the sync (the next one repeats
   // it: the writes are idempotent), an error reply fails only its command.
   bool errors = false;
-  std::vector<char> wrote(batch.size(), 0), read(batch.size(), 0);
+  std::vector<char> wrote(batch.size(), 0), read(batch.size(), 0), lost(batch.size(), 0);
   std::vector<double> others(batch.size(), 0.0);
   auto next = [&]() -> redisReply* {
     void* raw = nullptr;
@@ -220,17 +220,24 @@ bool RedisLedger::sync() {
       break;
     }
     if (all->type == REDIS_REPLY_ARRAY) {
+      bool ours_present = false;
       for (size_t f = 0; f + 1 < all->elements; f += 2) {
         const redisReply* field = all->element[f];
         const redisReply* value = all->element[f + 1];
         if (field->type != REDIS_REPLY_STRING || value->type != REDIS_REPLY_STRING) continue;
-        if (instance_ == std::string_view(field->str, field->len)) continue;  // ours is counted locally
+        if (instance_ == std::string_view(field->str, field->len)) {  // ours is counted locally
+          ours_present = true;
+          continue;
+        }
         // A value another writer mangled (NaN, inf) would disable the
         // budget (spent >= limit never holds for NaN): ignored.
         const double v = std::strtod(value->str, nullptr);
         if (std::isfinite(v) && v >= 0) others[k] += v;
       }
       read[k] = 1;
+      // Redis lost our field (restarted empty, flushed, evicted): write it
+      // again at the next sync, without waiting for this key's next spend.
+      if (!ours_present && !wrote[k] && batch[k].local > 0) lost[k] = 1;
     } else if (all->type == REDIS_REPLY_ERROR) {
       errors = true;
     }
@@ -246,6 +253,7 @@ bool RedisLedger::sync() {
       auto it = entries_.find(batch[k].hash);
       if (it == entries_.end() || it->second.window != batch[k].window) continue;
       if (wrote[k]) it->second.written = batch[k].local;
+      if (lost[k]) it->second.written = -1;  // differs from any total: rewritten next time
       if (read[k]) it->second.others = others[k];
     }
   }
