@@ -81,11 +81,9 @@ int cmd_route(int argc, char** argv) {
   head.target = "/v1/chat/completions";
   for (const std::string& h : header_lines) {
     const size_t colon = h.find(':');
-    // Trimmed on both sides, as the HTTP parser does.
-    size_t v = colon + 1, e = h.size();
-    while (v < e && (h[v] == ' ' || h[v] == '\t')) ++v;
-    while (e > v && (h[e - 1] == ' ' || h[e - 1] == '\t')) --e;
-    head.headers[head.num_headers++] = {std::string_view(h).substr(0, colon), std::string_view(h).substr(v, e - v)};
+    // The value trimmed as the HTTP parser trims it.
+    head.headers[head.num_headers++] = {std::string_view(h).substr(0, colon),
+                                        parse::http1::trim_ows(std::string_view(h).substr(colon + 1))};
   }
 
   std::ifstream file;

@@ -5,6 +5,12 @@
 
 namespace sr::parse::http1 {
 
+std::string_view trim_ows(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
 namespace {
 
 // Character classes as tables: these run for every byte of every head.
@@ -28,12 +34,6 @@ constexpr bool is_tchar(unsigned char c) { return kChars.tchar[c]; }
 // header injection and smuggling attempts look.
 constexpr bool is_value_char(unsigned char c) { return kChars.value[c]; }
 
-
-std::string_view trim_ows(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
-}
 
 // One line starting at `pos`: its content without CR LF (or bare LF). False when
 // the line end has not arrived yet.

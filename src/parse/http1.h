@@ -35,6 +35,10 @@ enum class Error {
   kBodyTooLarge,       //!< a body over the caller's limit (reported by the reader, not the parser)
 };
 
+//! `v` without leading and trailing spaces and tabs (RFC 9110 OWS), as field
+//! values are stored in a Head.
+std::string_view trim_ows(std::string_view v);
+
 //! A short, person-readable reason for `e`.
 const char* error_message(Error e);
 
